@@ -1,0 +1,8 @@
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command('camwatch')
+    .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
+    .version('0.1.0');
+  return program;
+}
