@@ -1,0 +1,41 @@
+import type { DnsName, Flow, ProblemLog } from '../model/index.js';
+import type { OpenedInput } from './input/open-input.js';
+
+/** What every reader yields, a batch at a time (a few thousand records). */
+export interface IngestBatch {
+  flows: Flow[];
+  /** Passive-DNS observations (captures, Zeek dns.log); may be empty. */
+  names: DnsName[];
+}
+
+/** Counters every reader keeps for the end-of-run summary and the ledger. */
+export interface ReadStats {
+  /** Input records read: packets for captures, lines/records for logs. */
+  records: number;
+  /** Decompressed bytes consumed. */
+  bytes: number;
+  /** Flows yielded. */
+  flows: number;
+  /** Bad records, by reason, with examples. */
+  problems: ProblemLog;
+}
+
+export interface ReadContext {
+  /** Filled by the reader as it goes. */
+  stats: ReadStats;
+  /** Reader options from the configuration (timeouts, inspect limits…), by reader. */
+  options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A format plugs in with one of these. `detect` looks at the first (decompressed) bytes and says
+ * whether the input is this format; `read` streams it. A whole-file failure (not this format, a
+ * broken header, a record over the size limit) throws an InputError naming the file and offset,
+ * after every complete batch before it was yielded.
+ */
+export interface FormatReader {
+  readonly format: string;
+  readonly description: string;
+  detect(head: Buffer, name: string): boolean;
+  read(input: OpenedInput, ctx: ReadContext): AsyncIterable<IngestBatch>;
+}
