@@ -1,0 +1,275 @@
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { StoreError } from '../model/index.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { type MigrationReport, migrate, SCHEMA_VERSION } from './migrations.js';
+import { DEFAULT_TTL_DAYS, type SchemaOptions } from './schema.js';
+
+/** Where the store lives. Environment variables are resolved by the caller (cli/api), not here. */
+export interface StoreOptions {
+  /** Embedded chDB data directory (default `./camwatch-data`); ignored when `url` is set. */
+  dataDir?: string | undefined;
+  /** ClickHouse server HTTP(S) URL; when set, the server is used instead of chDB. */
+  url?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  /** Database (server mode; the embedded store uses `default`). */
+  database?: string | undefined;
+  /** Cluster name: replicated + distributed tables ON CLUSTER (server mode only). */
+  cluster?: string | undefined;
+  /** Retention of flows and DNS names in days (default 90; 0 keeps everything). */
+  ttlDays?: number | undefined;
+  /** Migrate only up to this version (tests of upgrades); default: the newest. */
+  migrateTo?: number | undefined;
+  /** Remove the rows of ingests a dead process left `running` (default true). */
+  recover?: boolean | undefined;
+}
+
+export const DEFAULT_DATA_DIR = 'camwatch-data';
+
+/**
+ * An open store: the official client plus the few operations the writers and the ledger need.
+ * Every value reaches SQL as a `{name:Type}` parameter. `close()` releases the data directory.
+ */
+export interface Store {
+  readonly kind: 'chdb' | 'server';
+  readonly client: ClickHouseClient;
+  readonly schema: SchemaOptions;
+  /** The embedded data directory (absolute), or undefined for a server. */
+  readonly dataDir: string | undefined;
+  /** A short name for messages: the data dir or the URL without credentials. */
+  readonly where: string;
+  /** `host:pid` written into the ledger so a server store knows whose ingests are dead. */
+  readonly owner: string;
+  /** What opening did to the schema. */
+  readonly migration: MigrationReport;
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** JSONEachRow insert of small row sets (ledger, names, inventory). */
+  insertJson(table: string, rows: readonly object[]): Promise<void>;
+  /**
+   * Inserts a RowBinary body. `structure` lists the columns with their RowBinary types. The body
+   * may be reused by the caller as soon as the returned `sent` promise settles (it is copied to a
+   * file or a request first); `done` settles when the engine has the rows.
+   */
+  insertRowBinary(table: string, structure: string, columns: readonly string[], body: Buffer): InsertHandle;
+  close(): Promise<void>;
+}
+
+export interface InsertHandle {
+  readonly sent: Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/** Allows one batch to span old captures: ClickHouse refuses more than 100 day-partitions by default. */
+const INSERT_SETTINGS = { max_partitions_per_insert_block: '0' };
+
+let openEmbeddedDir: string | undefined;
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.username = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+function storeError(where: string, what: string, cause: unknown): StoreError {
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new StoreError('CW_ERR_STORE_QUERY', `${where}: ${what} failed: ${msg.split('\n')[0]}`, { cause });
+}
+
+/**
+ * Opens the store: chDB in `dataDir` (taking its lock) or the server at `url`; applies pending
+ * migrations; removes rows of ingests a dead process left running. Fails with
+ * CW_ERR_STORE_LOCKED, CW_ERR_STORE_UNAVAILABLE or CW_ERR_STORE_SCHEMA_NEWER.
+ */
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  const { createClient } = await import('@clickhouse/client');
+  const ttlDays = opts.ttlDays ?? DEFAULT_TTL_DAYS;
+  let client: ClickHouseClient;
+  let lock: DataDirLock | undefined;
+  let dataDir: string | undefined;
+  let where: string;
+  let kind: Store['kind'];
+  let database: string;
+  let writeFile: ((body: Buffer) => string) | undefined;
+
+  if (opts.url) {
+    kind = 'server';
+    database = opts.database ?? 'default';
+    where = redactUrl(opts.url);
+    const base = { url: opts.url, username: opts.user, password: opts.password };
+    try {
+      if (database !== 'default') {
+        const admin = createClient(base);
+        try {
+          await admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, '``')}\`` });
+        } finally {
+          await admin.close();
+        }
+      }
+      client = createClient({ ...base, database });
+      const ping = await client.ping();
+      if (!ping.success) throw ping.error;
+    } catch (cause) {
+      throw new StoreError(
+        'CW_ERR_STORE_UNAVAILABLE',
+        `ClickHouse server ${where} cannot be reached (${(cause as Error).message})`,
+        { cause },
+      );
+    }
+  } else {
+    if (opts.cluster) throw new StoreError('CW_ERR_STORE_UNAVAILABLE', 'cluster mode needs a server URL');
+    kind = 'chdb';
+    database = 'default';
+    dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+    where = dataDir;
+    if (openEmbeddedDir !== undefined && openEmbeddedDir !== dataDir) {
+      throw new StoreError(
+        'CW_ERR_STORE_LOCKED',
+        `this process already has the embedded store ${openEmbeddedDir} open; chDB binds one data directory per process`,
+      );
+    }
+    lock = lockDataDir(dataDir);
+    try {
+      const { createChdbConnection } = await import('chdb/connection');
+      // chdb types the connection against its own copy of @clickhouse/client-common: same shape.
+      type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+      client = createClient({ connection: createChdbConnection({ path: dataDir }) as unknown as Conn });
+    } catch (cause) {
+      lock.release();
+      throw new StoreError(
+        'CW_ERR_STORE_UNAVAILABLE',
+        `${dataDir}: cannot start chDB (${(cause as Error).message})`,
+        {
+          cause,
+        },
+      );
+    }
+    openEmbeddedDir = dataDir;
+    const tmp = join(dataDir, 'camwatch-tmp');
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    let seq = 0;
+    writeFile = (body) => {
+      const path = join(tmp, `insert-${process.pid}-${seq++}.bin`);
+      writeFileSync(path, body);
+      return path;
+    };
+  }
+
+  const schema: SchemaOptions = { database, cluster: opts.cluster, ttlDays };
+  const c = client;
+  const command = async (sql: string, params?: Record<string, unknown>): Promise<void> => {
+    try {
+      await c.command({ query: sql, query_params: params });
+    } catch (cause) {
+      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+    }
+  };
+  const rows = async <T>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
+    try {
+      const rs = await c.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return (await rs.json()) as T[];
+    } catch (cause) {
+      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+    }
+  };
+
+  let closed = false;
+  const store: Store = {
+    kind,
+    client,
+    schema,
+    dataDir,
+    where,
+    owner: `${hostname()}:${process.pid}`,
+    migration: { from: 0, to: 0, applied: [], addedColumns: [] },
+    command,
+    rows,
+    async insertJson(table, values) {
+      if (values.length === 0) return;
+      try {
+        await c.insert({ table, values: values as object[], format: 'JSONEachRow' });
+      } catch (cause) {
+        throw storeError(where, `insert into ${table}`, cause);
+      }
+    },
+    insertRowBinary(table, structure, columns, body) {
+      const cols = columns.join(', ');
+      if (writeFile) {
+        const path = writeFile(body);
+        const done = (async () => {
+          try {
+            await c.command({
+              query: `INSERT INTO ${table} (${cols}) SELECT * FROM file({path:String}, 'RowBinary', {structure:String})`,
+              query_params: { path, structure },
+              clickhouse_settings: INSERT_SETTINGS,
+            });
+          } catch (cause) {
+            throw storeError(where, `insert into ${table}`, cause);
+          } finally {
+            try {
+              unlinkSync(path);
+            } catch {
+              // already gone
+            }
+          }
+        })();
+        return { sent: Promise.resolve(), done };
+      }
+      // Server: the same bytes as an HTTP body. The copy lets the caller reuse its buffer at once.
+      const copy = Buffer.from(body);
+      const done = (async () => {
+        try {
+          // exec, not insert: the client's insert treats a stream of a format it does not know
+          // as JSON rows; exec sends the bytes as they are.
+          const res = await c.exec({
+            query: `INSERT INTO ${table} (${cols}) FORMAT RowBinary`,
+            values: Readable.from([copy], { objectMode: false }),
+            clickhouse_settings: INSERT_SETTINGS,
+          });
+          res.stream.resume();
+          await new Promise<void>((ok, fail) => {
+            res.stream.once('end', ok);
+            res.stream.once('close', ok);
+            res.stream.once('error', fail);
+          });
+        } catch (cause) {
+          throw storeError(where, `insert into ${table}`, cause);
+        }
+      })();
+      return { sent: Promise.resolve(), done };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await c.close();
+      } finally {
+        if (kind === 'chdb') openEmbeddedDir = undefined;
+        lock?.release();
+      }
+    },
+  };
+
+  try {
+    const report = await migrate(store, schema, opts.migrateTo ?? SCHEMA_VERSION);
+    (store as { migration: MigrationReport }).migration = report;
+    if (opts.recover !== false) {
+      const { recoverIncomplete } = await import('./ingest-ledger.js');
+      await recoverIncomplete(store);
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}

@@ -1,0 +1,44 @@
+/** The store's front door: other folders import only from here. */
+export {
+  DEFAULT_DATA_DIR,
+  type InsertHandle,
+  openStore,
+  type Store,
+  type StoreOptions,
+} from './connection.js';
+export { LOCK_FILE } from './data-dir-lock.js';
+export { readDnsNames, writeDnsNames } from './dns-name-writer.js';
+export { encodeFlows, FLOW_INSERT_COLUMNS, FLOW_ROWBINARY_STRUCTURE } from './flow-encoder.js';
+export { countFlows, type FlowFilter, readFlows, rowToFlow } from './flow-query.js';
+export { FlowWriter, writeFlows } from './flow-writer.js';
+export {
+  deleteIngestRows,
+  failIngest,
+  type IngestFilter,
+  type IngestRecord,
+  type IngestStatus,
+  ingestStoreError,
+  listIngests,
+  recoverIncomplete,
+  saveIngest,
+} from './ingest-ledger.js';
+export {
+  MIGRATIONS,
+  type Migration,
+  type MigrationReport,
+  migrate,
+  SCHEMA_VERSION,
+  schemaSql,
+} from './migrations.js';
+export { RowBinaryBuffer } from './row-binary.js';
+export {
+  ALERTS_TABLE,
+  createTableSql,
+  DEFAULT_TTL_DAYS,
+  DEVICES_TABLE,
+  DNS_NAMES_TABLE,
+  flowsTable,
+  INGESTS_TABLE,
+  type SchemaOptions,
+  type TableDef,
+} from './schema.js';

@@ -1,0 +1,118 @@
+/**
+ * Versioned schema migrations, applied in order when a store opens. Every statement is idempotent
+ * (IF NOT EXISTS), so a migration interrupted half way is simply run again; a migration counts as
+ * applied once its row is in `schema_migrations`. A store whose newest migration is above the
+ * newest this code knows is refused (CW_ERR_STORE_SCHEMA_NEWER): an old camwatch must not write
+ * rows a newer schema does not expect.
+ *
+ * Adding a migration: append an entry with the next version; never edit or reorder applied ones.
+ * Adding a Flow field needs no hand-written migration: `reconcileFlowColumns` adds every column of
+ * the field table that `flows` lacks (it never drops or retypes one; do that in a migration).
+ */
+import { FLOW_FIELDS, StoreError } from '../model/index.js';
+import {
+  ALERTS_TABLE,
+  addColumnsSql,
+  createTableSql,
+  DEVICES_TABLE,
+  DNS_NAMES_TABLE,
+  flowColumn,
+  flowsTable,
+  INGESTS_TABLE,
+  localName,
+  MIGRATIONS_TABLE,
+  type SchemaOptions,
+} from './schema.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  statements(o: SchemaOptions): string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'flows and the ingest ledger',
+    statements: (o) => [...createTableSql(flowsTable(), o), ...createTableSql(INGESTS_TABLE, o)],
+  },
+  {
+    version: 2,
+    name: 'passive DNS and the device inventory',
+    statements: (o) => [...createTableSql(DNS_NAMES_TABLE, o), ...createTableSql(DEVICES_TABLE, o)],
+  },
+  {
+    version: 3,
+    name: 'alerts',
+    statements: (o) => createTableSql(ALERTS_TABLE, o),
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** What the migration runner needs from a store: run a statement, read rows. */
+export interface SqlRunner {
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  applied: number[];
+  addedColumns: string[];
+}
+
+/** All statements of a fresh schema, for review and for cluster operators who run DDL by hand. */
+export function schemaSql(o: SchemaOptions): string[] {
+  return [...createTableSql(MIGRATIONS_TABLE, o), ...MIGRATIONS.flatMap((m) => m.statements(o))];
+}
+
+/**
+ * Brings the store to `upTo` (default: the newest version). Refuses a store that is newer than
+ * this code. Then adds any flows column the field table has and the table lacks.
+ */
+export async function migrate(
+  db: SqlRunner,
+  o: SchemaOptions,
+  upTo = SCHEMA_VERSION,
+): Promise<MigrationReport> {
+  for (const sql of createTableSql(MIGRATIONS_TABLE, o)) await db.command(sql);
+  const rows = await db.rows<{ v: number | string }>(
+    `SELECT max(version) AS v FROM ${localName('schema_migrations', o)}`,
+  );
+  const from = Number(rows[0]?.v ?? 0);
+  if (from > SCHEMA_VERSION) {
+    throw new StoreError(
+      'CW_ERR_STORE_SCHEMA_NEWER',
+      `the store's schema is version ${from}, newer than this camwatch understands (${SCHEMA_VERSION}): ` +
+        'upgrade camwatch, or use another data directory / database',
+    );
+  }
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > upTo) continue;
+    for (const sql of m.statements(o)) await db.command(sql);
+    await db.command(
+      `INSERT INTO ${localName('schema_migrations', o)} (version, name, applied_at) ` +
+        'VALUES ({v:UInt32}, {n:String}, now64(3))',
+      { v: m.version, n: m.name },
+    );
+    applied.push(m.version);
+  }
+  const addedColumns = await reconcileFlowColumns(db, o);
+  return { from, to: Math.max(from, ...applied), applied, addedColumns };
+}
+
+/** Adds the field-table columns `flows` lacks; returns their names. */
+export async function reconcileFlowColumns(db: SqlRunner, o: SchemaOptions): Promise<string[]> {
+  const have = await db.rows<{ name: string }>(
+    'SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}',
+    { db: o.database, t: localName('flows', o) },
+  );
+  if (have.length === 0) return [];
+  const names = new Set(have.map((r) => r.name));
+  const missing = FLOW_FIELDS.filter((f) => !names.has(f.column)).map(flowColumn);
+  for (const sql of addColumnsSql('flows', missing, o)) await db.command(sql);
+  return missing.map((c) => c.name);
+}

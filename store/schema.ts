@@ -1,0 +1,246 @@
+/**
+ * The store's tables, as data, and the DDL generated from them. The `flows` columns come from the
+ * one field table (model/flow-fields.ts); nothing here re-lists a Flow field by hand.
+ *
+ * Absent values (the rule every reader of `flows` relies on): columns are not Nullable (Nullable
+ * costs a second column and is not allowed in the sorting key); an absent optional field is stored
+ * as its type's default and a default reads back as absent:
+ *   string / mac / LowCardinality(String) → ''      uint → 0      ip → '::'
+ *   strings → []                                   timeMs → 1970-01-01 00:00:00.000
+ * So an optional counter that really was 0 (tcpFlags 0, peerPort 0 of an ICMP peer) reads back as
+ * absent. Required fields are always returned, defaults included.
+ */
+import { FLOW_FIELDS, type FlowField } from '../model/index.js';
+
+export interface SchemaOptions {
+  /** Database the tables live in ('default' for the embedded store). */
+  readonly database: string;
+  /** Cluster name: ReplicatedMergeTree `*_local` tables plus Distributed ones, all `ON CLUSTER`. */
+  readonly cluster?: string | undefined;
+  /** Retention of flows and passive-DNS rows in days, by their start time; 0 keeps them forever. */
+  readonly ttlDays: number;
+}
+
+export const DEFAULT_TTL_DAYS = 90;
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: string;
+  readonly codec?: string | undefined;
+}
+
+export interface TableDef {
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+  readonly engine: 'MergeTree' | 'ReplacingMergeTree';
+  /** Version column of a ReplacingMergeTree. */
+  readonly version?: string;
+  readonly partitionBy?: string;
+  readonly orderBy: string;
+  /** Column (DateTime64) the retention TTL counts from; none for ledgers and inventories. */
+  readonly ttlColumn?: string;
+  /** Sharding key of the Distributed table in cluster mode. */
+  readonly shardBy: string;
+}
+
+/** The ClickHouse column of a Flow field. */
+export function flowColumn(f: FlowField): ColumnDef {
+  return { name: f.column, type: f.chType, codec: f.codec };
+}
+
+/** `flows`: one row per conversation, partitioned by day, sorted for per-device time ranges. */
+export function flowsTable(): TableDef {
+  return {
+    name: 'flows',
+    columns: FLOW_FIELDS.map(flowColumn),
+    engine: 'MergeTree',
+    partitionBy: 'toYYYYMMDD(start)',
+    // Analyst and detector queries are "this device (or all devices), this time range": the device
+    // first keeps one camera's rows together; start second makes the range a slice of it.
+    orderBy: '(device_ip, start)',
+    ttlColumn: 'start',
+    shardBy: 'cityHash64(device_ip)',
+  };
+}
+
+const T = "DateTime64(3, 'UTC')";
+
+/** `ingests`: the ledger, one row per state change of an ingest (latest `version` wins). */
+export const INGESTS_TABLE: TableDef = {
+  name: 'ingests',
+  columns: [
+    { name: 'id', type: 'String' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'sha256', type: 'String' },
+    { name: 'file', type: 'String' },
+    { name: 'format', type: 'LowCardinality(String)' },
+    { name: 'status', type: 'LowCardinality(String)' },
+    { name: 'records', type: 'UInt64' },
+    { name: 'flows', type: 'UInt64' },
+    { name: 'names', type: 'UInt64' },
+    { name: 'rejected', type: 'UInt64' },
+    { name: 'bytes', type: 'UInt64' },
+    { name: 'started_at', type: T },
+    { name: 'finished_at', type: T },
+    { name: 'error', type: 'String' },
+    { name: 'owner', type: 'String' },
+  ],
+  engine: 'ReplacingMergeTree',
+  version: 'version',
+  orderBy: 'id',
+  shardBy: 'cityHash64(id)',
+};
+
+/** `dns_names`: passive DNS (model/dns-name.ts), looked up by address to name peers. */
+export const DNS_NAMES_TABLE: TableDef = {
+  name: 'dns_names',
+  columns: [
+    { name: 'client', type: 'IPv6' },
+    { name: 'name', type: 'String' },
+    { name: 'address', type: 'String' },
+    { name: 'type', type: 'LowCardinality(String)' },
+    { name: 'ttl', type: 'UInt32' },
+    { name: 'first_seen', type: T, codec: 'DoubleDelta, ZSTD(1)' },
+    { name: 'last_seen', type: T },
+    { name: 'count', type: 'UInt64' },
+    { name: 'source_format', type: 'LowCardinality(String)' },
+    { name: 'source_file', type: 'LowCardinality(String)' },
+    { name: 'ingest_id', type: 'LowCardinality(String)' },
+  ],
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMMDD(first_seen)',
+  orderBy: '(address, name, first_seen)',
+  ttlColumn: 'first_seen',
+  shardBy: 'cityHash64(address)',
+};
+
+/** `devices`: the inventory (latest `version` per address wins). */
+export const DEVICES_TABLE: TableDef = {
+  name: 'devices',
+  columns: [
+    { name: 'ip', type: 'IPv6' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'mac', type: 'String' },
+    { name: 'name', type: 'String' },
+    { name: 'vendor', type: 'LowCardinality(String)' },
+    { name: 'model', type: 'LowCardinality(String)' },
+    { name: 'site', type: 'LowCardinality(String)' },
+    { name: 'tags', type: 'Array(String)' },
+    { name: 'first_seen', type: T },
+    { name: 'last_seen', type: T },
+    { name: 'updated_at', type: T },
+  ],
+  engine: 'ReplacingMergeTree',
+  version: 'version',
+  orderBy: 'ip',
+  shardBy: 'cityHash64(ip)',
+};
+
+/** `alerts`: triage updates are new rows with a higher `version`; the analyzer may extend it. */
+export const ALERTS_TABLE: TableDef = {
+  name: 'alerts',
+  columns: [
+    { name: 'id', type: 'String' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'device_ip', type: 'IPv6' },
+    { name: 'peer_ip', type: 'IPv6' },
+    { name: 'peer_name', type: 'String' },
+    { name: 'detector', type: 'LowCardinality(String)' },
+    { name: 'severity', type: 'LowCardinality(String)' },
+    { name: 'score', type: 'Float64' },
+    { name: 'first_seen', type: T },
+    { name: 'last_seen', type: T },
+    { name: 'count', type: 'UInt64' },
+    { name: 'bytes', type: 'UInt64' },
+    { name: 'explanation', type: 'String' },
+    { name: 'evidence', type: 'String' },
+    { name: 'status', type: 'LowCardinality(String)' },
+    { name: 'updated_at', type: T },
+  ],
+  engine: 'ReplacingMergeTree',
+  version: 'version',
+  orderBy: 'id',
+  shardBy: 'cityHash64(id)',
+};
+
+/** `schema_migrations`: one row per applied migration. */
+export const MIGRATIONS_TABLE: TableDef = {
+  name: 'schema_migrations',
+  columns: [
+    { name: 'version', type: 'UInt32' },
+    { name: 'name', type: 'String' },
+    { name: 'applied_at', type: T },
+  ],
+  engine: 'ReplacingMergeTree',
+  orderBy: 'version',
+  shardBy: 'version',
+};
+
+/** A ClickHouse identifier, back-quoted. Names here come from code, never from users. */
+export const ident = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
+
+/** A string literal (for the few places the grammar takes no `{param:Type}`). */
+export const literal = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+const onCluster = (o: SchemaOptions): string => (o.cluster ? ` ON CLUSTER ${ident(o.cluster)}` : '');
+
+/** The table that holds the rows (the `_local` one in cluster mode): target of DELETE and ALTER. */
+export const localName = (name: string, o: SchemaOptions): string => (o.cluster ? `${name}_local` : name);
+
+export function columnSql(c: ColumnDef): string {
+  return `${ident(c.name)} ${c.type}${c.codec ? ` CODEC(${c.codec})` : ''}`;
+}
+
+function engineSql(t: TableDef, o: SchemaOptions): string {
+  const args: string[] = [];
+  if (o.cluster) args.push(`'/clickhouse/tables/{shard}/${o.database}/${t.name}_local'`, "'{replica}'");
+  if (t.version) args.push(t.version);
+  const name = `${o.cluster ? 'Replicated' : ''}${t.engine}`;
+  return args.length ? `${name}(${args.join(', ')})` : name;
+}
+
+/**
+ * CREATE statements of a table: one in single-node mode; in cluster mode the replicated `_local`
+ * table and the Distributed table over it, both ON CLUSTER.
+ */
+export function createTableSql(t: TableDef, o: SchemaOptions): string[] {
+  const db = ident(o.database);
+  const local = localName(t.name, o);
+  const lines = [
+    `CREATE TABLE IF NOT EXISTS ${db}.${ident(local)}${onCluster(o)}\n(`,
+    t.columns.map((c) => `    ${columnSql(c)}`).join(',\n'),
+    `)\nENGINE = ${engineSql(t, o)}`,
+  ];
+  if (t.partitionBy) lines.push(`PARTITION BY ${t.partitionBy}`);
+  lines.push(`ORDER BY ${t.orderBy}`);
+  if (t.ttlColumn && o.ttlDays > 0) lines.push(`TTL toDateTime(${t.ttlColumn}) + INTERVAL ${o.ttlDays} DAY`);
+  const out = [lines.join('\n')];
+  if (o.cluster) {
+    out.push(
+      `CREATE TABLE IF NOT EXISTS ${db}.${ident(t.name)}${onCluster(o)} AS ${db}.${ident(local)}\n` +
+        `ENGINE = Distributed(${ident(o.cluster)}, ${db}, ${ident(local)}, ${t.shardBy})`,
+    );
+  }
+  return out;
+}
+
+/** ALTER statements adding columns (to `_local` and the Distributed table in cluster mode). */
+export function addColumnsSql(table: string, cols: readonly ColumnDef[], o: SchemaOptions): string[] {
+  if (cols.length === 0) return [];
+  const db = ident(o.database);
+  const add = cols.map((c) => `ADD COLUMN IF NOT EXISTS ${columnSql(c)}`).join(', ');
+  const out = [`ALTER TABLE ${db}.${ident(localName(table, o))}${onCluster(o)} ${add}`];
+  if (o.cluster) {
+    const plain = cols.map((c) => `ADD COLUMN IF NOT EXISTS ${ident(c.name)} ${c.type}`).join(', ');
+    out.push(`ALTER TABLE ${db}.${ident(table)}${onCluster(o)} ${plain}`);
+  }
+  return out;
+}
+
+/** The `file()`/RowBinary structure of the flows insert: inner types, no codecs. */
+export function flowsStructure(): string {
+  return FLOW_FIELDS.map((f) => `${f.column} ${rowBinaryType(f.chType)}`).join(', ');
+}
+
+/** LowCardinality(X) travels as X in RowBinary. */
+export const rowBinaryType = (chType: string): string => chType.replace(/^LowCardinality\((.*)\)$/, '$1');
