@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import { registerFlows } from './commands/flows.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')
     .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
     .version('0.1.0');
+  registerFlows(program);
   return program;
 }

@@ -18,6 +18,12 @@ export interface ReadStats {
   flows: number;
   /** Bad records, by reason, with examples. */
   problems: ProblemLog;
+  /** Reader-specific counts for the summary (e.g. ipPackets, nonIpPackets, evictedFlows). */
+  counters: Record<string, number>;
+}
+
+export function newReadStats(problems: ProblemLog): ReadStats {
+  return { records: 0, bytes: 0, flows: 0, problems, counters: {} };
 }
 
 export interface ReadContext {

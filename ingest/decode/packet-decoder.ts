@@ -1,0 +1,368 @@
+import {
+  ETHERTYPE_8021AD,
+  ETHERTYPE_8021Q,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_PPPOE_SESSION,
+  ETHERTYPE_QINQ_OLD,
+  LINKTYPE,
+} from './numbers.js';
+
+/** What `decode` made of a packet. */
+export const Decoded = {
+  /** An IP packet; addresses are set, ports when the transport header was there. */
+  Ip: 0,
+  /** Not IP (ARP, LLDP, STP…): counted, no flow. */
+  NotIp: 1,
+  /** The link type is one camwatch does not decode: counted by type. */
+  UnknownLink: 2,
+  /** Too short or broken before the IP addresses: counted as malformed, no flow. */
+  Unaddressable: 3,
+} as const;
+export type Decoded = (typeof Decoded)[keyof typeof Decoded];
+
+/** Why an IP packet is marked malformed although it still lands in a flow. */
+export const Malformed = {
+  None: 0,
+  TransportTruncated: 1,
+  IpHeaderBad: 2,
+  ExtensionTruncated: 3,
+} as const;
+export type Malformed = (typeof Malformed)[keyof typeof Malformed];
+export const MALFORMED_REASON = [
+  '',
+  'transport-header-truncated',
+  'ip-header-bad',
+  'ipv6-extension-truncated',
+] as const;
+
+const IPPROTO_HOPOPTS = 0;
+const IPPROTO_ICMP = 1;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+const IPPROTO_ROUTING = 43;
+const IPPROTO_FRAGMENT = 44;
+const IPPROTO_AH = 51;
+const IPPROTO_ICMPV6 = 58;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_SCTP = 132;
+
+/**
+ * ICMP request/reply pairs that Community ID and Zeek treat as one two-way conversation
+ * (https://github.com/corelight/community-id-spec): type → counterpart type.
+ */
+const ICMP4_PAIRS = new Int16Array(256).fill(-1);
+const ICMP6_PAIRS = new Int16Array(256).fill(-1);
+for (const [a, b] of [
+  [8, 0], // echo
+  [13, 14], // timestamp
+  [15, 16], // information
+  [10, 9], // router solicitation / advertisement
+  [17, 18], // address mask
+]) {
+  ICMP4_PAIRS[a] = b;
+  ICMP4_PAIRS[b] = a;
+}
+for (const [a, b] of [
+  [128, 129], // echo
+  [133, 134], // router solicitation / advertisement
+  [135, 136], // neighbor solicitation / advertisement
+  [130, 131], // multicast listener query / report
+  [144, 145], // home agent address discovery
+  [146, 147], // mobile prefix solicitation / advertisement
+  [139, 140], // node information query / response
+]) {
+  ICMP6_PAIRS[a] = b;
+  ICMP6_PAIRS[b] = a;
+}
+
+/**
+ * Decodes link → IP → transport headers in place. One instance is reused for every packet: `decode`
+ * overwrites every field, allocates nothing and never throws; the fields are valid until the next
+ * call. Offsets point into the buffer passed to `decode`.
+ */
+export class PacketDecoder {
+  // link
+  /** Outermost 802.1Q VLAN id, 0 when untagged. */
+  vlan = 0;
+  /** Offset of the Ethernet destination MAC, -1 when the link has none. */
+  macOff = -1;
+  // network
+  ipVersion = 0;
+  /** IPv4: src0 holds the address, src1..3 are 0. IPv6: four big-endian 32-bit words. */
+  src0 = 0;
+  src1 = 0;
+  src2 = 0;
+  src3 = 0;
+  dst0 = 0;
+  dst1 = 0;
+  dst2 = 0;
+  dst3 = 0;
+  /** Transport protocol number after IPv6 extension headers. */
+  proto = 0;
+  /** Bytes of the IP packet as its header declares (IPv4 total length, IPv6 payload length + 40). */
+  ipLen = 0;
+  /** Fragment offset in bytes (0 for the first fragment or an unfragmented packet). */
+  fragOffset = 0;
+  moreFragments = false;
+  /** IPv4 identification or IPv6 fragment identification. */
+  fragId = 0;
+  // transport
+  /** False when the packet is a non-first fragment or the transport header was cut short. */
+  hasPorts = false;
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP flags byte (FIN 0x01 … CWR 0x80), 0 for other protocols. */
+  tcpFlags = 0;
+  /** ICMP: true when the type has no reply counterpart (the flow is one-way by nature). */
+  icmpOneWay = false;
+  payloadOff = 0;
+  payloadLen = 0;
+  malformed: Malformed = Malformed.None;
+
+  decode(linkType: number, buf: Buffer, off: number, len: number): Decoded {
+    this.vlan = 0;
+    this.macOff = -1;
+    this.ipVersion = 0;
+    this.malformed = Malformed.None;
+    this.hasPorts = false;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.icmpOneWay = false;
+    this.payloadOff = 0;
+    this.payloadLen = 0;
+    const end = off + len;
+    switch (linkType) {
+      case LINKTYPE.ETHERNET:
+        return this.ethernet(buf, off, end);
+      case LINKTYPE.RAW:
+      case LINKTYPE.RAW_OPENBSD:
+      case LINKTYPE.RAW_DLT:
+        return this.ipByVersion(buf, off, end);
+      case LINKTYPE.IPV4:
+        return this.ipv4(buf, off, end);
+      case LINKTYPE.IPV6:
+        return this.ipv6(buf, off, end);
+      case LINKTYPE.LINUX_SLL:
+        if (len < 16) return Decoded.Unaddressable;
+        return this.etherType((buf[off + 14] << 8) | buf[off + 15], buf, off + 16, end);
+      case LINKTYPE.LINUX_SLL2:
+        if (len < 20) return Decoded.Unaddressable;
+        return this.etherType((buf[off] << 8) | buf[off + 1], buf, off + 20, end);
+      case LINKTYPE.NULL:
+      case LINKTYPE.LOOP:
+        return this.nullLink(linkType, buf, off, end);
+      case LINKTYPE.PPP:
+        return this.ppp(buf, off, end);
+      case LINKTYPE.NFLOG:
+        return this.nflog(buf, off, end);
+      default:
+        return Decoded.UnknownLink;
+    }
+  }
+
+  private ethernet(buf: Buffer, off: number, end: number): Decoded {
+    if (end - off < 14) return Decoded.Unaddressable;
+    this.macOff = off;
+    let type = (buf[off + 12] << 8) | buf[off + 13];
+    let o = off + 14;
+    // 802.1Q / 802.1ad / old QinQ tags, any depth; the outermost id is the one kept.
+    while (type === ETHERTYPE_8021Q || type === ETHERTYPE_8021AD || type === ETHERTYPE_QINQ_OLD) {
+      if (end - o < 4) return Decoded.Unaddressable;
+      if (this.vlan === 0) this.vlan = ((buf[o] << 8) | buf[o + 1]) & 0x0fff;
+      type = (buf[o + 2] << 8) | buf[o + 3];
+      o += 4;
+    }
+    return this.etherType(type, buf, o, end);
+  }
+
+  private etherType(type: number, buf: Buffer, o: number, end: number): Decoded {
+    if (type === ETHERTYPE_IPV4) return this.ipv4(buf, o, end);
+    if (type === ETHERTYPE_IPV6) return this.ipv6(buf, o, end);
+    if (type === ETHERTYPE_PPPOE_SESSION) {
+      if (end - o < 8) return Decoded.NotIp;
+      return this.pppProtocol((buf[o + 6] << 8) | buf[o + 7], buf, o + 8, end);
+    }
+    return Decoded.NotIp;
+  }
+
+  /** BSD loopback: a 4-byte address family in the writer's byte order (NULL) or network order (LOOP). */
+  private nullLink(linkType: number, buf: Buffer, off: number, end: number): Decoded {
+    if (end - off < 4) return Decoded.Unaddressable;
+    let af = buf.readUInt32BE(off);
+    if (linkType === LINKTYPE.NULL && af > 0xffff) af = buf.readUInt32LE(off);
+    if (af === 2) return this.ipv4(buf, off + 4, end);
+    if (af === 24 || af === 28 || af === 30 || af === 10) return this.ipv6(buf, off + 4, end);
+    return Decoded.NotIp;
+  }
+
+  private ppp(buf: Buffer, off: number, end: number): Decoded {
+    let o = off;
+    if (end - o >= 2 && buf[o] === 0xff && buf[o + 1] === 0x03) o += 2; // HDLC address/control
+    if (end - o < 2) return Decoded.Unaddressable;
+    // Protocol field compression: a 1-byte protocol has its low bit set.
+    if (buf[o] & 1) return this.pppProtocol(buf[o], buf, o + 1, end);
+    return this.pppProtocol((buf[o] << 8) | buf[o + 1], buf, o + 2, end);
+  }
+
+  private pppProtocol(proto: number, buf: Buffer, o: number, end: number): Decoded {
+    if (proto === 0x0021) return this.ipv4(buf, o, end);
+    if (proto === 0x0057) return this.ipv6(buf, o, end);
+    return Decoded.NotIp;
+  }
+
+  /** Linux NFLOG: a 4-byte header then TLVs (host byte order, little-endian here); type 9 is the packet. */
+  private nflog(buf: Buffer, off: number, end: number): Decoded {
+    if (end - off < 4) return Decoded.Unaddressable;
+    const family = buf[off];
+    let o = off + 4;
+    while (end - o >= 4) {
+      const tlvLen = buf[o] | (buf[o + 1] << 8);
+      const tlvType = buf[o + 2] | (buf[o + 3] << 8);
+      if (tlvLen < 4) return Decoded.Unaddressable;
+      if (tlvType === 9) {
+        const pEnd = Math.min(end, o + tlvLen);
+        return family === 10 ? this.ipv6(buf, o + 4, pEnd) : this.ipByVersion(buf, o + 4, pEnd);
+      }
+      o += (tlvLen + 3) & ~3;
+    }
+    return Decoded.NotIp;
+  }
+
+  private ipByVersion(buf: Buffer, o: number, end: number): Decoded {
+    if (end - o < 1) return Decoded.Unaddressable;
+    const v = buf[o] >> 4;
+    if (v === 4) return this.ipv4(buf, o, end);
+    if (v === 6) return this.ipv6(buf, o, end);
+    return Decoded.NotIp;
+  }
+
+  /** RFC 791. */
+  private ipv4(buf: Buffer, o: number, end: number): Decoded {
+    if (end - o < 20) return Decoded.Unaddressable;
+    this.ipVersion = 4;
+    this.src0 = ((buf[o + 12] << 24) | (buf[o + 13] << 16) | (buf[o + 14] << 8) | buf[o + 15]) >>> 0;
+    this.dst0 = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
+    this.src1 = this.src2 = this.src3 = this.dst1 = this.dst2 = this.dst3 = 0;
+    const ihl = (buf[o] & 0x0f) * 4;
+    const totalLength = (buf[o + 2] << 8) | buf[o + 3];
+    this.ipLen = totalLength;
+    this.proto = buf[o + 9];
+    const fragField = (buf[o + 6] << 8) | buf[o + 7];
+    this.fragOffset = (fragField & 0x1fff) * 8;
+    this.moreFragments = (fragField & 0x2000) !== 0;
+    this.fragId = (buf[o + 4] << 8) | buf[o + 5];
+    if (buf[o] >> 4 !== 4 || ihl < 20 || totalLength < ihl) {
+      this.malformed = Malformed.IpHeaderBad;
+      return Decoded.Ip;
+    }
+    if (this.fragOffset !== 0) return Decoded.Ip;
+    // A truncated capture (snaplen) ends before the IP packet does; trailer padding lies past it.
+    const ipEnd = Math.min(end, o + totalLength);
+    return this.transport(buf, o + ihl, ipEnd);
+  }
+
+  /** RFC 8200 with its extension headers. */
+  private ipv6(buf: Buffer, o: number, end: number): Decoded {
+    if (end - o < 40) return Decoded.Unaddressable;
+    this.ipVersion = 6;
+    this.src0 = buf.readUInt32BE(o + 8);
+    this.src1 = buf.readUInt32BE(o + 12);
+    this.src2 = buf.readUInt32BE(o + 16);
+    this.src3 = buf.readUInt32BE(o + 20);
+    this.dst0 = buf.readUInt32BE(o + 24);
+    this.dst1 = buf.readUInt32BE(o + 28);
+    this.dst2 = buf.readUInt32BE(o + 32);
+    this.dst3 = buf.readUInt32BE(o + 36);
+    const payloadLength = (buf[o + 4] << 8) | buf[o + 5];
+    this.ipLen = payloadLength + 40;
+    this.fragOffset = 0;
+    this.moreFragments = false;
+    this.fragId = 0;
+    const ipEnd = Math.min(end, o + 40 + payloadLength);
+    let next = buf[o + 6];
+    let p = o + 40;
+    for (;;) {
+      this.proto = next;
+      if (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS) {
+        if (ipEnd - p < 8) return this.extTruncated();
+        next = buf[p];
+        p += (buf[p + 1] + 1) * 8;
+      } else if (next === IPPROTO_AH) {
+        if (ipEnd - p < 8) return this.extTruncated();
+        next = buf[p];
+        p += (buf[p + 1] + 2) * 4;
+      } else if (next === IPPROTO_FRAGMENT) {
+        if (ipEnd - p < 8) return this.extTruncated();
+        next = buf[p];
+        const f = (buf[p + 2] << 8) | buf[p + 3];
+        this.fragOffset = f & 0xfff8;
+        this.moreFragments = (f & 1) !== 0;
+        this.fragId = buf.readUInt32BE(p + 4);
+        p += 8;
+        if (this.fragOffset !== 0) {
+          this.proto = next;
+          return Decoded.Ip;
+        }
+      } else {
+        break;
+      }
+    }
+    return this.transport(buf, p, ipEnd);
+  }
+
+  private extTruncated(): Decoded {
+    this.malformed = Malformed.ExtensionTruncated;
+    return Decoded.Ip;
+  }
+
+  private transport(buf: Buffer, o: number, end: number): Decoded {
+    const avail = end - o;
+    switch (this.proto) {
+      case IPPROTO_TCP: {
+        if (avail < 14) break;
+        this.srcPort = (buf[o] << 8) | buf[o + 1];
+        this.dstPort = (buf[o + 2] << 8) | buf[o + 3];
+        this.tcpFlags = buf[o + 13];
+        this.hasPorts = true;
+        const dataOffset = (buf[o + 12] >> 4) * 4;
+        if (dataOffset < 20 || avail < dataOffset) {
+          this.malformed = Malformed.TransportTruncated;
+          return Decoded.Ip;
+        }
+        this.payloadOff = o + dataOffset;
+        this.payloadLen = avail - dataOffset;
+        return Decoded.Ip;
+      }
+      case IPPROTO_UDP:
+      case IPPROTO_SCTP: {
+        if (avail < 8) break;
+        this.srcPort = (buf[o] << 8) | buf[o + 1];
+        this.dstPort = (buf[o + 2] << 8) | buf[o + 3];
+        this.hasPorts = true;
+        this.payloadOff = o + 8;
+        this.payloadLen = avail - 8;
+        return Decoded.Ip;
+      }
+      case IPPROTO_ICMP:
+      case IPPROTO_ICMPV6: {
+        if (avail < 2) break;
+        const type = buf[o];
+        const pair = (this.proto === IPPROTO_ICMP ? ICMP4_PAIRS : ICMP6_PAIRS)[type];
+        // Community ID port equivalents: type as source port, counterpart type (or code) as destination.
+        this.srcPort = type;
+        this.dstPort = pair >= 0 ? pair : buf[o + 1];
+        this.icmpOneWay = pair < 0;
+        this.hasPorts = true;
+        this.payloadOff = o + 4;
+        this.payloadLen = Math.max(0, avail - 4);
+        return Decoded.Ip;
+      }
+      default:
+        return Decoded.Ip;
+    }
+    this.malformed = Malformed.TransportTruncated;
+    return Decoded.Ip;
+  }
+}
