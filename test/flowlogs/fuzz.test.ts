@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { nfdumpCsvReader, nfdumpJsonReader } from '../../ingest/flowlogs/nfdump/nfdump-reader.js';
 import { zeekReader } from '../../ingest/flowlogs/zeek/zeek-reader.js';
 import type { FormatReader } from '../../ingest/reader.js';
 import { CamwatchError } from '../../model/index.js';
-import { data } from '../helpers/paths.js';
+import { DATA, ROOT } from '../helpers/paths.js';
+
+const fixture = (p: string): string => resolve(ROOT, 'test/fixtures/flowlogs', p);
+
 import { bytesInput, readWith } from './read-all.js';
 
 /**
@@ -24,6 +29,8 @@ const CASES: Case[] = [
     reader: zeekReader,
     seeds: ['flowlogs/zeek/tsv/rita-proxy/conn.log', 'flowlogs/zeek/json/rita-json-all-fields/conn.log'],
   },
+  { reader: nfdumpCsvReader, seeds: ['flowlogs/nfdump/slips-test1-malicious.nfdump-1.7.1-o-csv.csv'] },
+  { reader: nfdumpJsonReader, seeds: [fixture('nfdump/slips-100.json')] },
 ];
 
 async function survives(
@@ -76,7 +83,7 @@ describe('flow-log parsers survive random and mutated input', () => {
       );
     });
     for (const s of c.seeds) {
-      const seed = readFileSync(data(s)).subarray(0, 16_384);
+      const seed = readFileSync(resolve(DATA, s)).subarray(0, 16_384);
       it(`${c.reader.format}: mutated ${s}`, async () => {
         await fc.assert(
           fc.asyncProperty(mutation(seed), async (b) => {

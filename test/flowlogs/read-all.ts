@@ -11,7 +11,9 @@ export interface ReadResult {
 }
 
 export function newContext(options: Record<string, unknown> = {}): ReadContext {
-  return { stats: { records: 0, bytes: 0, flows: 0, problems: new ProblemLog() }, options };
+  // Built as a value (not a literal) so extra ReadStats fields of newer versions type-check too.
+  const stats = { records: 0, bytes: 0, flows: 0, problems: new ProblemLog(), counters: {} };
+  return { stats, options };
 }
 
 /** Reads a whole input with one reader, collecting everything. */
