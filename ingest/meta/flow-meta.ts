@@ -13,8 +13,10 @@ export const APP_SSDP = 7;
 export const APP_STUN = 8;
 export const APP_NATPMP = 9;
 export const APP_PCP = 10;
+/** WS-Discovery (SOAP over UDP 3702): ONVIF cameras announce and answer probes with it. */
+export const APP_WSD = 11;
 /** Sniffed long enough without recognising anything. */
-export const APP_UNKNOWN = 11;
+export const APP_UNKNOWN = 12;
 
 /** The `appProto` value per APP_* number (strings made once). */
 export const APP_NAMES: readonly string[] = [
@@ -29,6 +31,7 @@ export const APP_NAMES: readonly string[] = [
   'stun',
   'natpmp',
   'pcp',
+  'wsd',
   '',
 ];
 
@@ -100,6 +103,8 @@ export class FlowMeta {
   messages = 0;
   /** Distinct STUN method-class pairs kept in `stun`. */
   stunPairs = 0;
+  /** 1 after an HTTP CONNECT: the bytes after each side's head are TLS (a proxy tunnel). */
+  tunnel = 0;
   /** QUIC CRYPTO-stream reassembly (client Initials), made on the first Initial. */
   quic: QuicCrypto | null = null;
 }

@@ -25,7 +25,7 @@
  *   retransmitted or reordered segment inside the first bytes can spoil that direction's parse.
  */
 import type { Flow } from '../../model/flow-fields.js';
-import { looksLikeDns, parseDnsMessage } from './dns.js';
+import { parseDnsMessage } from './dns.js';
 import {
   APP_DNS,
   APP_HTTP,
@@ -40,6 +40,7 @@ import {
   APP_STUN,
   APP_TLS,
   APP_UNKNOWN,
+  APP_WSD,
   createFlowMeta,
   DIR_DONE,
   type FlowMeta,
@@ -126,7 +127,7 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
 
   /** Classifies the first UDP payload of a flow. */
   function classifyUdp(sp: number, dp: number, buf: Buffer, off: number, len: number): number {
-    if ((isDnsPort(sp) || isDnsPort(dp)) && looksLikeDns(buf, off, len)) return APP_DNS;
+    if (isDnsPort(sp) || isDnsPort(dp)) return APP_DNS; // malformed messages are counted, not skipped
     if ((sp === 123 || dp === 123) && looksLikeNtp(buf, off, len)) return APP_NTP;
     if (sp === 1900 || dp === 1900) {
       const c = len > 0 ? buf[off] : 0;
@@ -141,9 +142,10 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
       if (v === QUIC_V1 || v === QUIC_V2) return APP_QUIC;
     }
     if (looksLikeDtls(buf, off, len)) return APP_TLS;
-    if ((sp === 3478 || dp === 3478 || sp === 3479 || dp === 3479) && looksLikeClassicStun(buf, off, len)) {
-      return APP_STUN;
-    }
+    if (looksLikeClassicStun(buf, off, len)) return APP_STUN;
+    // HTTPU request (M-SEARCH * HTTP/1.1, NOTIFY ...) on another port: SSDP-style discovery
+    if (sniffRequest(buf, off, len) === APP_HTTP) return APP_SSDP;
+    if ((sp === 3702 || dp === 3702) && len > 0 && buf[off] === 0x3c) return APP_WSD; // '<' of the SOAP XML
     return APP_NONE;
   }
 
@@ -203,8 +205,21 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
         if (!looksLikeDtls(buf, off, len)) return true;
         return !(inspectDtls(meta, buf, off, len) && meta.ja4 !== '');
       default:
-        return false;
+        return false; // WS-Discovery: the port and '<' say enough
     }
+  }
+
+  /** A direction of a CONNECT tunnel: skip the proxy's response head, then read TLS. */
+  function tunnelHandler(meta: FlowMeta, buf: Buffer, off: number, len: number): number {
+    if (looksLikeResponse(buf, off, len) !== 0) {
+      const n = headLength(buf, off, len);
+      return n === 0 ? STREAM_MORE : n;
+    }
+    if (len < 6) return STREAM_MORE;
+    if (!looksLikeTlsHandshake(buf, off, len)) return STREAM_DONE;
+    if (buf[off + 5] === 1) return inspectTlsClient(meta, buf, off, len, problem);
+    if (buf[off + 5] === 2) return inspectTlsServer(meta, buf, off, len, problem);
+    return STREAM_DONE;
   }
 
   /** Classifies the first TCP payload of a flow (either direction). */
@@ -243,13 +258,22 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
         return STREAM_DONE;
       case APP_HTTP:
       case APP_RTSP:
+        if (meta.tunnel === 1) return tunnelHandler(meta, buf, off, len);
         if (looksLikeResponse(buf, off, len) !== 0) return STREAM_DONE;
         if (len < 8) return STREAM_MORE;
         if (sniffRequest(buf, off, len) === 0 && meta.httpMethod === '') {
           // Not a request line (e.g. RTSP interleaved data): nothing for us in this direction.
           return findsLineEnd(buf, off, len) ? STREAM_DONE : STREAM_MORE;
         }
-        return parseRequestHead(meta, buf, off, len, meta.app, problem);
+        {
+          const r = parseRequestHead(meta, buf, off, len, meta.app, problem);
+          if (r === STREAM_DONE && meta.httpMethod === 'CONNECT' && meta.tunnel === 0) {
+            // A proxy tunnel: after the heads both sides speak TLS (RFC 9110 §9.3.6).
+            meta.tunnel = 1;
+            return headLength(buf, off, len);
+          }
+          return r;
+        }
       case APP_DNS: {
         // RFC 1035 §4.2.2: each message prefixed by a 2-byte length
         let p = off;
@@ -382,6 +406,20 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
       if (meta.stun !== '') flow.stun = meta.stun;
     },
   };
+}
+
+/** Bytes up to and including the blank line ending a head at `off`, 0 when not there yet. */
+function headLength(buf: Buffer, off: number, len: number): number {
+  const end = off + len;
+  for (let i = off; i + 1 < end; i++) {
+    if (
+      buf[i] === 0x0a &&
+      (buf[i + 1] === 0x0a || (buf[i + 1] === 0x0d && i + 2 < end && buf[i + 2] === 0x0a))
+    ) {
+      return i + (buf[i + 1] === 0x0a ? 2 : 3) - off;
+    }
+  }
+  return 0;
 }
 
 function findsLineEnd(buf: Buffer, off: number, len: number): boolean {

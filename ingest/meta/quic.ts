@@ -59,6 +59,18 @@ function deriveKeys(state: QuicCrypto, version: number, dcid: Buffer, salt: Buff
   state.version = version;
 }
 
+/** The client Initial keys for a version and connection id (exported for the RFC test vectors). */
+export function clientInitialKeys(
+  version: number,
+  dcid: Buffer,
+): { key: Buffer; iv: Buffer; hp: Buffer } | null {
+  const salt = saltFor(version);
+  if (salt === null) return null;
+  const st = { key: dcid, iv: dcid, hp: dcid, dcid, version, data: dcid, have: dcid, failures: 0 };
+  deriveKeys(st, version, dcid, salt);
+  return { key: st.key, iv: st.iv, hp: st.hp };
+}
+
 /** Variable-length integer (RFC 9000 §16) at `p`: sets `vEnd` past it; -1 if short. */
 let vEnd = 0;
 function varint(buf: Buffer, p: number, end: number): number {

@@ -41,20 +41,36 @@ export function looksLikeStun(buf: Buffer, off: number, len: number): boolean {
   return (mlen & 3) === 0 && mlen + 20 <= len && buf.readUInt32BE(off + 4) === STUN_MAGIC;
 }
 
-/** RFC 3489 message (no cookie): binding / shared-secret request, response or error, exact length. */
+/**
+ * RFC 3489 message (no cookie): binding / shared-secret request, response or error whose length is
+ * the datagram's and whose attributes (RFC 3489 §11.2: type 1..0x0b or comprehension-optional) tile
+ * the body exactly. Strict enough to accept on any port.
+ */
 export function looksLikeClassicStun(buf: Buffer, off: number, len: number): boolean {
   if (len < 20) return false;
   const type = buf.readUInt16BE(off);
   const mlen = buf.readUInt16BE(off + 2);
-  return (
-    mlen + 20 === len &&
-    (type === 0x0001 ||
+  if (
+    mlen + 20 !== len ||
+    !(
+      type === 0x0001 ||
       type === 0x0101 ||
       type === 0x0111 ||
       type === 0x0002 ||
       type === 0x0102 ||
-      type === 0x0112)
-  );
+      type === 0x0112
+    )
+  ) {
+    return false;
+  }
+  const end = off + len;
+  let p = off + 20;
+  while (p + 4 <= end) {
+    const at = buf.readUInt16BE(p);
+    if (at === 0 || (at > 0x0b && at < 0x8000)) return false;
+    p += 4 + buf.readUInt16BE(p + 2);
+  }
+  return p === end;
 }
 
 /** One STUN message: records its method-class pair. Returns false once enough pairs are kept. */
