@@ -2,13 +2,19 @@ import { InputError } from '../model/index.js';
 import { pcapFormat, pcapngFormat } from './capture/capture-reader.js';
 import { FLOWLOG_READERS } from './flowlogs/index.js';
 import type { OpenedInput } from './input/open-input.js';
+import { jsonlFlowReader } from './pipeline/jsonl-flow-reader.js';
 import type { FormatReader } from './reader.js';
 
 /**
  * Every format camwatch reads, in detection order (most specific magic first). A new format is one
  * line here plus its folder.
  */
-export const FORMAT_READERS: readonly FormatReader[] = [pcapFormat, pcapngFormat, ...FLOWLOG_READERS];
+export const FORMAT_READERS: readonly FormatReader[] = [
+  pcapFormat,
+  pcapngFormat,
+  ...FLOWLOG_READERS,
+  jsonlFlowReader,
+];
 
 export function readerFor(format: string): FormatReader | undefined {
   return FORMAT_READERS.find((r) => r.format === format);

@@ -137,47 +137,62 @@ export class RowBinaryBuffer {
     this.ensure(16);
     const b = this.buf;
     const p = this.pos;
+    this.pos = p + 16;
     if (s === undefined || s.length === 0) {
-      b.fill(0, p, p + 16);
-      this.pos = p + 16;
+      for (let i = 0; i < 16; i++) b[p + i] = 0;
       return;
     }
-    if (writeIpv4Mapped(s, b, p)) {
-      this.pos = p + 16;
-      return;
+    if (s.length <= 15) {
+      // Cameras and their peers repeat: a dotted quad is parsed once, then looked up.
+      let v4 = this.v4.get(s);
+      if (v4 === undefined) {
+        v4 = parseIpv4(s);
+        if (v4 >= 0) {
+          if (this.v4.size >= 100_000) this.v4.clear();
+          this.v4.set(s, v4);
+        }
+      }
+      if (v4 >= 0) {
+        for (let i = 0; i < 10; i++) b[p + i] = 0;
+        b[p + 10] = 0xff;
+        b[p + 11] = 0xff;
+        b[p + 12] = v4 >>> 24;
+        b[p + 13] = v4 >>> 16;
+        b[p + 14] = v4 >>> 8;
+        b[p + 15] = v4;
+        return;
+      }
     }
     const v6 = parseIpv6(s);
-    b.set(v6, p);
-    this.pos = p + 16;
+    for (let i = 0; i < 16; i++) b[p + i] = v6[i];
   }
+
+  private readonly v4 = new Map<string, number>();
 }
 
-/** Writes `::ffff:a.b.c.d` for a dotted quad; false when `s` is not one. */
-function writeIpv4Mapped(s: string, b: Buffer, p: number): boolean {
+/** A dotted quad as an unsigned 32-bit number, or -1 when `s` is not one. */
+export function parseIpv4(s: string): number {
   let part = 0;
   let digits = 0;
   let k = 0;
-  const q = p + 12;
+  let v = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || k === 3) return false;
-      b[q + k++] = part;
+      if (digits === 0 || k === 3) return -1;
+      v = v * 256 + part;
+      k++;
       part = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
       part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return false;
+      if (++digits > 3 || part > 255) return -1;
     } else {
-      return false;
+      return -1;
     }
   }
-  if (digits === 0 || k !== 3) return false;
-  b[q + 3] = part;
-  b.fill(0, p, p + 10);
-  b[p + 10] = 0xff;
-  b[p + 11] = 0xff;
-  return true;
+  if (digits === 0 || k !== 3) return -1;
+  return v * 256 + part;
 }
 
 const v6Cache = new Map<string, Uint8Array>();
@@ -202,9 +217,9 @@ export function parseIpv6(s: string): Uint8Array {
     for (let i = 0; i < parts.length; i++) {
       const g = parts[i];
       if (i === parts.length - 1 && g.includes('.')) {
-        const tmp = Buffer.alloc(16);
-        if (!writeIpv4Mapped(g, tmp, 0)) bad();
-        out16.push((tmp[12] << 8) | tmp[13], (tmp[14] << 8) | tmp[15]);
+        const v4 = parseIpv4(g);
+        if (v4 < 0) bad();
+        out16.push(Math.floor(v4 / 65536), v4 & 0xffff);
       } else {
         if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
         out16.push(Number.parseInt(g, 16));

@@ -17,7 +17,7 @@ export interface SchemaOptions {
   readonly database: string;
   /** Cluster name: ReplicatedMergeTree `*_local` tables plus Distributed ones, all `ON CLUSTER`. */
   readonly cluster?: string | undefined;
-  /** Retention of flows and passive-DNS rows in days, by their start time; 0 keeps them forever. */
+  /** Retention of flows and passive-DNS rows in days after they were stored; 0 keeps them forever. */
   readonly ttlDays: number;
 }
 
@@ -27,6 +27,8 @@ export interface ColumnDef {
   readonly name: string;
   readonly type: string;
   readonly codec?: string | undefined;
+  /** DEFAULT expression, for store-only columns the writers do not send. */
+  readonly default?: string | undefined;
 }
 
 export interface TableDef {
@@ -37,7 +39,7 @@ export interface TableDef {
   readonly version?: string;
   readonly partitionBy?: string;
   readonly orderBy: string;
-  /** Column (DateTime64) the retention TTL counts from; none for ledgers and inventories. */
+  /** Column the retention TTL counts from; none for ledgers and inventories. */
   readonly ttlColumn?: string;
   /** Sharding key of the Distributed table in cluster mode. */
   readonly shardBy: string;
@@ -52,18 +54,31 @@ export function flowColumn(f: FlowField): ColumnDef {
 export function flowsTable(): TableDef {
   return {
     name: 'flows',
-    columns: FLOW_FIELDS.map(flowColumn),
+    columns: [...FLOW_FIELDS.map(flowColumn), INSERTED_AT],
     engine: 'MergeTree',
     partitionBy: 'toYYYYMMDD(start)',
     // Analyst and detector queries are "this device (or all devices), this time range": the device
     // first keeps one camera's rows together; start second makes the range a slice of it.
     orderBy: '(device_ip, start)',
-    ttlColumn: 'start',
+    ttlColumn: 'inserted_at',
     shardBy: 'cityHash64(device_ip)',
   };
 }
 
 const T = "DateTime64(3, 'UTC')";
+
+/**
+ * When a row was stored: the retention TTL counts from here, not from the flow's start. A TTL on
+ * `start` deletes rows already at insert time when they are older than the retention, so a capture
+ * from last year loaded for an incident stored nothing (seen with a 2011 test capture). Retention
+ * by insertion keeps what an analyst loads for the configured days, whatever its age.
+ */
+const INSERTED_AT: ColumnDef = {
+  name: 'inserted_at',
+  type: "DateTime('UTC')",
+  default: 'now()',
+  codec: 'ZSTD(1)',
+};
 
 /** `ingests`: the ledger, one row per state change of an ingest (latest `version` wins). */
 export const INGESTS_TABLE: TableDef = {
@@ -106,11 +121,12 @@ export const DNS_NAMES_TABLE: TableDef = {
     { name: 'source_format', type: 'LowCardinality(String)' },
     { name: 'source_file', type: 'LowCardinality(String)' },
     { name: 'ingest_id', type: 'LowCardinality(String)' },
+    INSERTED_AT,
   ],
   engine: 'MergeTree',
   partitionBy: 'toYYYYMMDD(first_seen)',
   orderBy: '(address, name, first_seen)',
-  ttlColumn: 'first_seen',
+  ttlColumn: 'inserted_at',
   shardBy: 'cityHash64(address)',
 };
 
@@ -188,7 +204,7 @@ const onCluster = (o: SchemaOptions): string => (o.cluster ? ` ON CLUSTER ${iden
 export const localName = (name: string, o: SchemaOptions): string => (o.cluster ? `${name}_local` : name);
 
 export function columnSql(c: ColumnDef): string {
-  return `${ident(c.name)} ${c.type}${c.codec ? ` CODEC(${c.codec})` : ''}`;
+  return `${ident(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}${c.codec ? ` CODEC(${c.codec})` : ''}`;
 }
 
 function engineSql(t: TableDef, o: SchemaOptions): string {
@@ -213,7 +229,7 @@ export function createTableSql(t: TableDef, o: SchemaOptions): string[] {
   ];
   if (t.partitionBy) lines.push(`PARTITION BY ${t.partitionBy}`);
   lines.push(`ORDER BY ${t.orderBy}`);
-  if (t.ttlColumn && o.ttlDays > 0) lines.push(`TTL toDateTime(${t.ttlColumn}) + INTERVAL ${o.ttlDays} DAY`);
+  if (t.ttlColumn && o.ttlDays > 0) lines.push(`TTL ${t.ttlColumn} + INTERVAL ${o.ttlDays} DAY`);
   const out = [lines.join('\n')];
   if (o.cluster) {
     out.push(
