@@ -2,6 +2,12 @@
  * The analyzer's front door: rule packs (load, check, compile, match), detector scoring, alerts and the
  * detectors' SQL. Other folders import from here only.
  */
+
+export * from './alert.js';
+export * from './build-alert.js';
+export * from './detectors/beacon-score.js';
+export * from './detectors/rita-beacon.js';
+export * from './explain.js';
 export * from './rules/compiled-rules.js';
 export * from './rules/default-rules.js';
 export * from './rules/load-rules.js';

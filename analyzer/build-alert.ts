@@ -1,0 +1,14 @@
+/**
+ * Turns a detector's draft into an Alert: the deterministic id from (device, detector, peer key) and
+ * the plain-language explanation. Every detector ends here, so ids and texts are made one way.
+ */
+import { type Alert, type AlertDraft, alertId, peerKey } from './alert.js';
+import { explainAlert } from './explain.js';
+
+export function finishAlert(draft: AlertDraft): Alert {
+  return {
+    id: alertId(draft.deviceIp, draft.detector, peerKey(draft)),
+    ...draft,
+    explanation: explainAlert(draft),
+  };
+}
