@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { registerFlows } from './commands/flows.js';
+import { registerLookup } from './commands/lookup.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')
     .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
     .version('0.1.0');
   registerFlows(program);
+  registerLookup(program);
   return program;
 }
