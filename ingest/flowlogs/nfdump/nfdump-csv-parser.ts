@@ -1,7 +1,7 @@
 import type { ProblemLog } from '../../../model/index.js';
-import { parseDateTimeMs, parseSecondsToMs, parseUint } from '../byte-parse.js';
+import { ipAt, latin1, parseDateTimeMs, parseSecondsToMs, parseUint } from '../byte-parse.js';
 import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
-import { ipFromText, macFromText } from '../ip-text.js';
+import { macFromText } from '../ip-text.js';
 import { parseTcpFlagText, protoNumber } from '../protocol-names.js';
 
 /**
@@ -136,15 +136,15 @@ export class NfdumpCsvParser implements LineParser {
     starts[n] = fs;
     ends[n] = e;
     n++;
-    const where = { file: this.file, line: lineNo, offset };
+    const where = () => ({ file: this.file, line: lineNo, offset });
     if (n !== this.nCols) {
-      this.problems.add('nfdump-field-count', `row has ${n} fields, the header ${this.nCols}`, where);
+      this.problems.add('nfdump-field-count', `row has ${n} fields, the header ${this.nCols}`, where());
       return;
     }
     const c = this.col;
     const start = this.time(buf, c.start);
     if (Number.isNaN(start)) {
-      this.problems.add('nfdump-bad-value', 'first-seen time is not a time', where);
+      this.problems.add('nfdump-bad-value', 'first-seen time is not a time', where());
       return;
     }
     let end = Number.NaN;
@@ -157,12 +157,12 @@ export class NfdumpCsvParser implements LineParser {
     const src = this.ip(buf, c.src);
     const dst = this.ip(buf, c.dst);
     if (src === undefined || dst === undefined) {
-      this.problems.add('nfdump-bad-value', 'source or destination is not an address', where);
+      this.problems.add('nfdump-bad-value', 'source or destination is not an address', where());
       return;
     }
     const proto = this.proto(buf, c.proto);
     if (proto < 0) {
-      this.problems.add('nfdump-bad-value', 'protocol is not a protocol', where);
+      this.problems.add('nfdump-bad-value', 'protocol is not a protocol', where());
       return;
     }
     let sp = c.sp < 0 ? 0 : parseUint(buf, starts[c.sp], ends[c.sp]);
@@ -172,7 +172,7 @@ export class NfdumpCsvParser implements LineParser {
     const opkt = this.count(buf, c.outPkts);
     const obyt = this.count(buf, c.outBytes);
     if (sp < 0 || dp < 0 || sp > 65535 || dp > 65535 || ipkt < 0 || ibyt < 0 || opkt < 0 || obyt < 0) {
-      this.problems.add('nfdump-bad-value', 'a port, packet or byte count is not a number', where);
+      this.problems.add('nfdump-bad-value', 'a port, packet or byte count is not a number', where());
       return;
     }
     if (proto === 1 || proto === 58) {
@@ -250,12 +250,16 @@ export class NfdumpCsvParser implements LineParser {
 
   private ip(buf: Buffer, i: number): string | undefined {
     if (i < 0) return undefined;
-    return ipFromText(buf.toString('latin1', this.starts[i], this.ends[i]).trim());
+    let s = this.starts[i];
+    let e = this.ends[i];
+    while (s < e && buf[s] === 0x20) s++;
+    while (e > s && buf[e - 1] === 0x20) e--;
+    return ipAt(buf, s, e);
   }
 
   private proto(buf: Buffer, i: number): number {
     if (i < 0) return -1;
-    const t = buf.toString('latin1', this.starts[i], this.ends[i]);
+    const t = latin1(buf, this.starts[i], this.ends[i]);
     let p = this.protoCache.get(t);
     if (p === undefined) {
       p = protoNumber(t.trim());
@@ -265,7 +269,7 @@ export class NfdumpCsvParser implements LineParser {
   }
 
   private flags(buf: Buffer, i: number): number {
-    const t = buf.toString('latin1', this.starts[i], this.ends[i]);
+    const t = latin1(buf, this.starts[i], this.ends[i]);
     let v = this.flagCache.get(t);
     if (v === undefined) {
       v = parseTcpFlagText(t);

@@ -42,6 +42,16 @@ for (const [c, v] of [
   HISTORY_FLAGS[c.toUpperCase().charCodeAt(0)] = v;
 }
 
+/** The same, straight from the bytes of a TSV field (no string per record). */
+export function historyBytesToTcpFlags(buf: Uint8Array, s: number, e: number): number {
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c < 128) v |= HISTORY_FLAGS[c];
+  }
+  return v;
+}
+
 export function historyToTcpFlags(history: string): number {
   let v = 0;
   for (let i = 0; i < history.length; i++) {

@@ -1,12 +1,12 @@
 import type { ProblemLog } from '../../../model/index.js';
-import { parseSecondsToMs, parseTimeText, parseUint } from '../byte-parse.js';
+import { ByteInterner, ipAt, latin1, parseSecondsToMs, parseTimeText, parseUint } from '../byte-parse.js';
 import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
 import { ipFromText, macFromText } from '../ip-text.js';
 import { protoNumber } from '../protocol-names.js';
 import {
   dnsNames,
   fixIcmp,
-  historyToTcpFlags,
+  historyBytesToTcpFlags,
   kindOfFields,
   kindOfPath,
   unescapeZeek,
@@ -187,7 +187,7 @@ export class ZeekTsvParser implements LineParser {
   /** The field as text, undefined when unset/empty or the column is absent. */
   private text(buf: Buffer, i: number): string | undefined {
     if (i < 0 || this.isNull(buf, i)) return undefined;
-    return buf.toString('latin1', this.starts[i], this.ends[i]);
+    return latin1(buf, this.starts[i], this.ends[i]);
   }
 
   private utf8(buf: Buffer, i: number): string | undefined {
@@ -203,37 +203,35 @@ export class ZeekTsvParser implements LineParser {
   }
 
   private conn(buf: Buffer, lineNo: number, offset: number): void {
-    const where = { file: this.file, line: lineNo, offset };
+    const where = () => ({ file: this.file, line: lineNo, offset });
     let start = this.cTs < 0 ? Number.NaN : parseSecondsToMs(buf, this.starts[this.cTs], this.ends[this.cTs]);
     if (Number.isNaN(start) && this.cTs >= 0) {
       const t = this.text(buf, this.cTs);
       start = t === undefined ? Number.NaN : parseTimeText(t);
     }
     if (Number.isNaN(start)) {
-      this.problems.add('zeek-bad-value', 'ts is missing or not a time', where);
+      this.problems.add('zeek-bad-value', 'ts is missing or not a time', where());
       return;
     }
-    const origIp = this.text(buf, this.cOh);
-    const respIp = this.text(buf, this.cRh);
-    if (
-      origIp === undefined ||
-      respIp === undefined ||
-      ipFromText(origIp) === undefined ||
-      ipFromText(respIp) === undefined
-    ) {
-      this.problems.add('zeek-bad-value', 'id.orig_h/id.resp_h missing or not an address', where);
+    const origIp = this.cOh < 0 ? undefined : ipAt(buf, this.starts[this.cOh], this.ends[this.cOh]);
+    const respIp = this.cRh < 0 ? undefined : ipAt(buf, this.starts[this.cRh], this.ends[this.cRh]);
+    if (origIp === undefined || respIp === undefined) {
+      this.problems.add('zeek-bad-value', 'id.orig_h/id.resp_h missing or not an address', where());
       return;
     }
     const origPort = this.count(buf, this.cOp);
     const respPort = this.count(buf, this.cRp);
     if (origPort < 0 || respPort < 0 || origPort > 65535 || respPort > 65535) {
-      this.problems.add('zeek-bad-value', 'id.orig_p/id.resp_p missing or not a port', where);
+      this.problems.add('zeek-bad-value', 'id.orig_p/id.resp_p missing or not a port', where());
       return;
     }
-    const protoText = this.text(buf, this.cProto);
-    const proto = protoText === undefined ? -1 : protoNumber(protoText);
+    const protoText =
+      this.cProto < 0 || this.isNull(buf, this.cProto)
+        ? undefined
+        : this.interned.get(buf, this.starts[this.cProto], this.ends[this.cProto]);
+    const proto = protoText === undefined ? -1 : this.protoOf(protoText);
     if (proto < 0) {
-      this.problems.add('zeek-bad-value', `proto '${protoText ?? '-'}' is not a protocol`, where);
+      this.problems.add('zeek-bad-value', `proto '${protoText ?? '-'}' is not a protocol`, where());
       return;
     }
     const f = blankFlow('zeek', this.file, lineNo);
@@ -242,14 +240,14 @@ export class ZeekTsvParser implements LineParser {
     if (this.cDuration >= 0 && !this.isNull(buf, this.cDuration)) {
       dur = parseSecondsToMs(buf, this.starts[this.cDuration], this.ends[this.cDuration]);
       if (Number.isNaN(dur)) {
-        this.problems.add('zeek-bad-value', 'duration is not a number', where);
+        this.problems.add('zeek-bad-value', 'duration is not a number', where());
         dur = 0;
       }
     }
     f.end = start + dur;
     f.proto = proto;
-    f.origIp = origIp.includes(':') ? origIp.toLowerCase() : origIp;
-    f.respIp = respIp.includes(':') ? respIp.toLowerCase() : respIp;
+    f.origIp = origIp;
+    f.respIp = respIp;
     f.origPort = origPort;
     f.respPort = respPort;
     const op = this.count(buf, this.cOPkts);
@@ -261,17 +259,18 @@ export class ZeekTsvParser implements LineParser {
     if (ob < 0) ob = this.count(buf, this.cOBytes);
     if (rb < 0) rb = this.count(buf, this.cRBytes);
     if (op === -2 || rp === -2 || ob === -2 || rb === -2) {
-      this.problems.add('zeek-bad-value', 'a packet or byte count is not a number', where);
+      this.problems.add('zeek-bad-value', 'a packet or byte count is not a number', where());
       return;
     }
     f.origPackets = Math.max(op, 0);
     f.respPackets = Math.max(rp, 0);
     f.origBytes = Math.max(ob, 0);
     f.respBytes = Math.max(rb, 0);
-    f.state = this.text(buf, this.cState);
-    if (proto === 6) {
-      const h = this.text(buf, this.cHistory);
-      if (h !== undefined) f.tcpFlags = historyToTcpFlags(h);
+    if (this.cState >= 0 && !this.isNull(buf, this.cState)) {
+      f.state = this.interned.get(buf, this.starts[this.cState], this.ends[this.cState]);
+    }
+    if (proto === 6 && this.cHistory >= 0 && !this.isNull(buf, this.cHistory)) {
+      f.tcpFlags = historyBytesToTcpFlags(buf, this.starts[this.cHistory], this.ends[this.cHistory]);
     }
     f.communityId = this.text(buf, this.cCommunityId);
     if (this.cOMac >= 0) f.origMac = macFromText(this.text(buf, this.cOMac) ?? '');
@@ -291,6 +290,18 @@ export class ZeekTsvParser implements LineParser {
       }
     }
     this.batch.flows.push(f);
+  }
+
+  private readonly protoCache = new Map<string, number>();
+  private readonly interned = new ByteInterner();
+
+  private protoOf(text: string): number {
+    let p = this.protoCache.get(text);
+    if (p === undefined) {
+      p = protoNumber(text);
+      if (this.protoCache.size < 256) this.protoCache.set(text, p);
+    }
+    return p;
   }
 
   private list(buf: Buffer, i: number): string[] {
