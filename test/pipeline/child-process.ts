@@ -17,7 +17,7 @@ export async function bundleEntry(entry: string, name: string): Promise<string> 
     input: entry,
     platform: 'node',
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
-    output: { file, format: 'esm' },
+    output: { file, format: 'esm', codeSplitting: false },
     logLevel: 'silent',
   });
   return file;
