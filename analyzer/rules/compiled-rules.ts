@@ -9,7 +9,7 @@
 import { RuleError } from '../../model/errors.js';
 import { CidrTable } from './cidr-table.js';
 import { DomainMatcher, normaliseName } from './domain-matcher.js';
-import { type ParsedIp, parseIp } from './ip-address.js';
+import { cidrToIpv6Range, type ParsedIp, parseCidr, parseIp } from './ip-address.js';
 import type { LoadedPack } from './load-rules.js';
 import { PortSet, protoNumber } from './port-set.js';
 import type {
@@ -218,6 +218,7 @@ export class CompiledRules {
   readonly operatorPacks: readonly OperatorPack[];
 
   private readonly local = new CidrTable<string>();
+  private readonly localCidrs: string[] = [];
   private readonly vDomains = new DomainMatcher<EndpointRef>();
   private readonly vAddresses = new CidrTable<EndpointRef>();
   private readonly vAsns = new Map<number, EndpointRef[]>();
@@ -238,7 +239,10 @@ export class CompiledRules {
     }
     this.policy = policies[0]!.pack as PolicyPack;
     this.policyFile = policies[0]!.file;
-    for (const n of this.policy.local.networks) this.local.add(n, `policy ${this.policy.id}`);
+    for (const n of this.policy.local.networks) {
+      this.local.add(n, `policy ${this.policy.id}`);
+      this.localCidrs.push(n);
+    }
 
     const vendors: VendorPack[] = [];
     const operators: OperatorPack[] = [];
@@ -275,7 +279,10 @@ export class CompiledRules {
   private addOperator(pack: OperatorPack, file: string): void {
     const groups = new Map<string, CompiledGroup>();
     for (const g of pack.groups ?? []) groups.set(g.id, new CompiledGroup(g));
-    for (const n of pack.infrastructure?.networks ?? []) this.local.add(n, `infrastructure in ${file}`);
+    for (const n of pack.infrastructure?.networks ?? []) {
+      this.local.add(n, `infrastructure in ${file}`);
+      this.localCidrs.push(n);
+    }
     const wrap = <R extends { scope?: Scope }>(rule: R, peer: PeerCondition | undefined): Compiled<R> => ({
       ref: { rule, packId: pack.id, file },
       scope: new CompiledScope(rule.scope, groups),
@@ -296,6 +303,23 @@ export class CompiledRules {
   /** True when the policy (local networks) or an operator's infrastructure list covers the address. */
   isLocal(ip: string | undefined): boolean {
     return ip !== undefined && this.local.has(ip);
+  }
+
+  /**
+   * The local networks (policy plus operator infrastructure) as inclusive IPv6 ranges, IPv4 mapped:
+   * the `{localLo:Array(IPv6)}` / `{localHi:Array(IPv6)}` parameters of the detectors' SQL.
+   */
+  localRanges(): { lo: string[]; hi: string[] } {
+    const lo: string[] = [];
+    const hi: string[] = [];
+    for (const n of this.localCidrs) {
+      const c = parseCidr(n);
+      if (!c) continue;
+      const [a, b] = cidrToIpv6Range(c);
+      lo.push(a);
+      hi.push(b);
+    }
+    return { lo, hi };
   }
 
   /** `public`, or the special-purpose class of an address (`private`, `cgnat`, `multicast`…). */

@@ -124,3 +124,25 @@ export function maskV6(n: bigint, prefix: number): bigint {
   if (prefix === 0) return 0n;
   return n & (ALL128 ^ ((1n << BigInt(128 - prefix)) - 1n));
 }
+
+/** A 128-bit value as full (uncompressed) IPv6 text; ClickHouse and parseIpv6 both read it. */
+export function formatIpv6(n: bigint): string {
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(':');
+}
+
+/**
+ * A CIDR as an inclusive range of IPv6 addresses, IPv4 networks mapped into ::ffff:0:0/96 — the
+ * form the store's `IPv6` columns hold every address in.
+ */
+export function cidrToIpv6Range(c: ParsedCidr): [string, string] {
+  if (c.v === 4) {
+    const lo = BigInt(c.base as number) | (0xffffn << 32n);
+    const size = 1n << BigInt(32 - c.prefix);
+    return [formatIpv6(lo), formatIpv6(lo + size - 1n)];
+  }
+  const lo = c.base as bigint;
+  const size = 1n << BigInt(128 - c.prefix);
+  return [formatIpv6(lo), formatIpv6(lo + size - 1n)];
+}

@@ -1,0 +1,102 @@
+/**
+ * The connection series of every (device, peer key) pair outside the local networks with at least
+ * `{minConnections:UInt32}` connections started by the device in the window: start and end times and
+ * bytes out, sorted by start, capped at 86 400 per pair (RITA's cap; a pair above it is a strobe, not a
+ * beacon). Scoring runs in JS (detectors/beacon-score.ts) over these arrays.
+ *
+ * Measured by the issue: grouping every pair of 10 million flows with sorted times in chDB ≈ 0.1 s.
+ */
+
+import type { CompiledRules } from '../rules/compiled-rules.js';
+import {
+  type AnalysisWindow,
+  DEV_TEXT,
+  FLOW_VIEW_SQL,
+  num,
+  PEER_TEXT,
+  type QueryRunner,
+  viewParams,
+} from './flow-view.js';
+import { flowRefsOf, type PeerSummary } from './peer-summary-query.js';
+
+export const BEACON_SERIES_SQL = `
+SELECT
+  ${DEV_TEXT} AS device_ip,
+  peer_key,
+  anyIf(peer_name, peer_name != '') AS best_name,
+  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  arraySort(groupUniqArray(10)(pport)) AS ports,
+  anyIf(peer_country, peer_country != '') AS country,
+  anyIf(peer_asn, peer_asn != 0) AS asn,
+  anyIf(peer_as_org, peer_as_org != '') AS as_org,
+  anyIf(device_name, device_name != '') AS dev_name,
+  anyIf(device_vendor, device_vendor != '') AS dev_vendor,
+  anyIf(device_site, device_site != '') AS dev_site,
+  count() AS flows,
+  sum(bytes_out) AS sum_out,
+  sum(bytes_in) AS sum_in,
+  arraySort(x -> x.1, groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
+  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+FROM (${FLOW_VIEW_SQL})
+WHERE NOT peer_local AND NOT inbound
+GROUP BY dev, peer_key
+HAVING flows >= {minConnections:UInt32}
+ORDER BY device_ip, peer_key`;
+
+export interface BeaconSeries {
+  deviceIp: string;
+  peerKey: string;
+  peerName: string | undefined;
+  peerIps: string[];
+  ports: number[];
+  country: string | undefined;
+  asn: number | undefined;
+  asOrg: string | undefined;
+  deviceName: string | undefined;
+  deviceVendor: string | undefined;
+  deviceSite: string | undefined;
+  flows: number;
+  bytesOut: number;
+  bytesIn: number;
+  startsMs: number[];
+  endsMs: number[];
+  bytes: number[];
+  flowRefs: PeerSummary['flowRefs'];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export async function queryBeaconSeries(
+  db: QueryRunner,
+  rules: CompiledRules,
+  w: AnalysisWindow,
+  minConnections: number,
+): Promise<BeaconSeries[]> {
+  const rows = await db.rows<Record<string, unknown>>(BEACON_SERIES_SQL, {
+    ...viewParams(rules, w),
+    minConnections,
+  });
+  return rows.map((r) => {
+    const series = (r.series as unknown[][]) ?? [];
+    return {
+      deviceIp: String(r.device_ip),
+      peerKey: String(r.peer_key),
+      peerName: str(r.best_name),
+      peerIps: (r.peer_ips as string[]) ?? [],
+      ports: ((r.ports as unknown[]) ?? []).map(num),
+      country: str(r.country),
+      asn: num(r.asn) || undefined,
+      asOrg: str(r.as_org),
+      deviceName: str(r.dev_name),
+      deviceVendor: str(r.dev_vendor),
+      deviceSite: str(r.dev_site),
+      flows: num(r.flows),
+      bytesOut: num(r.sum_out),
+      bytesIn: num(r.sum_in),
+      startsMs: series.map((t) => num(t[0])),
+      endsMs: series.map((t) => num(t[1])),
+      bytes: series.map((t) => num(t[2])),
+      flowRefs: flowRefsOf(r.flow_refs),
+    };
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * The device's view of the stored flows, shared by every detector query: one row per flow with the
+ * camera (`dev`), the other side (`peer`), bytes out/in from the camera's point of view, the peer key
+ * (name first, address second) and whether the peer is local under the policy.
+ *
+ * Enrichment (ingest/enrich) fills `device_ip`, `peer_ip`, `peer_port` and `device_side`. A flow that was
+ * never enriched (`device_ip` is '::', the store's "absent") falls back to the exporter's orientation:
+ * the originator is taken as the device. Flows where neither side is a watched device
+ * (`device_side = 'none'`) are left out.
+ *
+ * Parameters (always bound, never spliced): `{sinceMs:Int64}`, `{untilMs:Int64}` (window, ms, half-open)
+ * and `{localLo:Array(IPv6)}`, `{localHi:Array(IPv6)}` (CompiledRules.localRanges()).
+ */
+import type { CompiledRules } from '../rules/compiled-rules.js';
+
+/** What the detectors need from the store: `Store.rows` satisfies it. */
+export interface QueryRunner {
+  rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
+export interface AnalysisWindow {
+  sinceMs: number;
+  untilMs: number;
+}
+
+export const FLOW_VIEW_SQL = `
+SELECT
+  device_ip != toIPv6('::') AS enriched,
+  if(enriched, device_ip, orig_ip) AS dev,
+  if(enriched, peer_ip, resp_ip) AS peer,
+  if(enriched, peer_port, resp_port) AS pport,
+  device_side = 'resp' AS inbound,
+  if(device_side = 'resp', resp_bytes, orig_bytes) AS bytes_out,
+  if(device_side = 'resp', orig_bytes, resp_bytes) AS bytes_in,
+  if(device_side = 'resp', resp_port, orig_port) AS dport,
+  if(peer_name != '', lower(peer_name), replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')) AS peer_key,
+  arrayExists((l, h) -> peer >= l AND peer <= h, {localLo:Array(IPv6)}, {localHi:Array(IPv6)}) AS peer_local,
+  start, end, proto, peer_name, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
+  device_name, device_vendor, device_site, community_id, source_file, source_record,
+  dns_query, soap_action, http_method, ssdp, stun, ntp_mode, app_proto
+FROM flows
+WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64})
+  AND start < fromUnixTimestamp64Milli({untilMs:Int64})
+  AND device_side != 'none'`;
+
+/** The view over another window (the baseline), with its own parameter names. */
+export const flowViewSql = (since: string, until: string): string =>
+  FLOW_VIEW_SQL.replace('{sinceMs:Int64}', `{${since}:Int64}`).replace('{untilMs:Int64}', `{${until}:Int64}`);
+
+/** A peer address as text, IPv4-mapped addresses as dotted IPv4. */
+export const PEER_TEXT = "replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')";
+export const DEV_TEXT = "replaceRegexpOne(IPv6NumToString(dev), '^::ffff:', '')";
+
+export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<string, unknown> {
+  const { lo, hi } = rules.localRanges();
+  return { sinceMs: Math.floor(w.sinceMs), untilMs: Math.ceil(w.untilMs), localLo: lo, localHi: hi };
+}
+
+/** ClickHouse returns 64-bit integers as strings in JSON; numbers of any kind to a JS number. */
+export const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));

@@ -1,0 +1,112 @@
+/**
+ * One row per (device, peer key) for every peer OUTSIDE the local networks the camera itself started
+ * talking to, in the window: counts, bytes, time range, names, addresses, ports, place, and a few flows
+ * to pivot on. The egress, vendor-cloud/p2p, watch-list and volume detectors judge these rows with the
+ * compiled rules in JS (rules change without re-ingesting, and a rule change takes effect on the next run).
+ */
+
+import type { CompiledRules } from '../rules/compiled-rules.js';
+import {
+  type AnalysisWindow,
+  DEV_TEXT,
+  FLOW_VIEW_SQL,
+  num,
+  PEER_TEXT,
+  type QueryRunner,
+  viewParams,
+} from './flow-view.js';
+
+export const PEER_SUMMARY_SQL = `
+SELECT
+  ${DEV_TEXT} AS device_ip,
+  peer_key,
+  anyIf(peer_name, peer_name != '') AS best_name,
+  groupUniqArrayIf(5)(peer_name, peer_name != '') AS names,
+  anyIf(peer_name_source, peer_name_source != '') AS name_source,
+  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  arraySort(groupUniqArray(10)(pport)) AS ports,
+  arraySort(groupUniqArray(4)(proto)) AS protos,
+  count() AS flows,
+  sum(bytes_out) AS sum_out,
+  sum(bytes_in) AS sum_in,
+  toUnixTimestamp64Milli(min(start)) AS first_ms,
+  toUnixTimestamp64Milli(max(end)) AS last_ms,
+  anyIf(peer_country, peer_country != '') AS country,
+  anyIf(peer_asn, peer_asn != 0) AS asn,
+  anyIf(peer_as_org, peer_as_org != '') AS as_org,
+  anyIf(peer_class, peer_class != '') AS best_class,
+  anyIf(device_name, device_name != '') AS dev_name,
+  anyIf(device_vendor, device_vendor != '') AS dev_vendor,
+  anyIf(device_site, device_site != '') AS dev_site,
+  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+FROM (${FLOW_VIEW_SQL})
+WHERE NOT peer_local AND NOT inbound
+GROUP BY dev, peer_key
+ORDER BY device_ip, peer_key`;
+
+export interface PeerSummary {
+  deviceIp: string;
+  peerKey: string;
+  peerName: string | undefined;
+  names: string[];
+  nameSource: string | undefined;
+  peerIps: string[];
+  ports: number[];
+  protos: number[];
+  flows: number;
+  bytesOut: number;
+  bytesIn: number;
+  firstMs: number;
+  lastMs: number;
+  country: string | undefined;
+  asn: number | undefined;
+  asOrg: string | undefined;
+  peerClass: string | undefined;
+  deviceName: string | undefined;
+  deviceVendor: string | undefined;
+  deviceSite: string | undefined;
+  flowRefs: { start: number; communityId?: string; sourceFile?: string; sourceRecord?: number }[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
+  return ((raw as unknown[][]) ?? []).map((t) => {
+    const ref: PeerSummary['flowRefs'][number] = { start: num(t[0]) };
+    if (str(t[1])) ref.communityId = t[1] as string;
+    if (str(t[2])) ref.sourceFile = t[2] as string;
+    if (num(t[3]) > 0) ref.sourceRecord = num(t[3]);
+    return ref;
+  });
+}
+
+export async function queryPeerSummaries(
+  db: QueryRunner,
+  rules: CompiledRules,
+  w: AnalysisWindow,
+): Promise<PeerSummary[]> {
+  const rows = await db.rows<Record<string, unknown>>(PEER_SUMMARY_SQL, viewParams(rules, w));
+  return rows.map((r) => ({
+    deviceIp: String(r.device_ip),
+    peerKey: String(r.peer_key),
+    peerName: str(r.best_name),
+    names: (r.names as string[]) ?? [],
+    nameSource: str(r.name_source),
+    peerIps: (r.peer_ips as string[]) ?? [],
+    ports: ((r.ports as unknown[]) ?? []).map(num),
+    protos: ((r.protos as unknown[]) ?? []).map(num),
+    flows: num(r.flows),
+    bytesOut: num(r.sum_out),
+    bytesIn: num(r.sum_in),
+    firstMs: num(r.first_ms),
+    lastMs: num(r.last_ms),
+    country: str(r.country),
+    asn: num(r.asn) || undefined,
+    asOrg: str(r.as_org),
+    peerClass: str(r.best_class),
+    deviceName: str(r.dev_name),
+    deviceVendor: str(r.dev_vendor),
+    deviceSite: str(r.dev_site),
+    flowRefs: flowRefsOf(r.flow_refs),
+  }));
+}

@@ -1,0 +1,129 @@
+/**
+ * Protocol misuse over the stored flows, grouped per (device, kind, peer key). The kinds and their
+ * conditions are the same as the per-flow checks (detectors/flow-checks.ts), which the ingest pipeline
+ * runs on flows as they pass; this query finds them in data already stored (and scales with a cluster).
+ *
+ *   upnp-portmap      SOAPAction AddPortMapping (UPnP IGD), or NAT-PMP/PCP (UDP 5351)     any peer
+ *   telnet-out        the device opens TCP 23 or 2323 (Mirai scanning)                    any peer
+ *   ssh-out           the device opens TCP 22                                              any peer
+ *   inbound-internet  a non-local peer opens a connection to the device
+ *   dns-outside       the device sends DNS (port 53) to a non-local resolver
+ *   doh               the device talks DoT/DoQ (port 853) to a non-local peer (DoH by name: vendor rules)
+ *   ntp-public        the device asks a non-local NTP server (UDP 123)
+ *   nat-traversal     STUN/TURN (seen, or ports 3478/3479/5349) or SSDP to a non-local peer
+ */
+
+import type { CompiledRules } from '../rules/compiled-rules.js';
+import type { Detector } from '../rules/rule-types.js';
+import {
+  type AnalysisWindow,
+  DEV_TEXT,
+  FLOW_VIEW_SQL,
+  num,
+  PEER_TEXT,
+  type QueryRunner,
+  viewParams,
+} from './flow-view.js';
+import { flowRefsOf, type PeerSummary } from './peer-summary-query.js';
+
+export const PROTOCOL_KIND_SQL = `multiIf(
+    positionCaseInsensitive(soap_action, 'AddPortMapping') > 0 OR (proto = 17 AND pport = 5351 AND NOT inbound), 'upnp-portmap',
+    NOT inbound AND proto = 6 AND pport IN (23, 2323), 'telnet-out',
+    NOT inbound AND proto = 6 AND pport = 22, 'ssh-out',
+    inbound AND NOT peer_local, 'inbound-internet',
+    NOT inbound AND NOT peer_local AND pport = 53 AND proto IN (6, 17), 'dns-outside',
+    NOT inbound AND NOT peer_local AND pport = 853 AND proto IN (6, 17), 'doh',
+    NOT inbound AND NOT peer_local AND proto = 17 AND pport = 123, 'ntp-public',
+    NOT inbound AND NOT peer_local AND (stun != '' OR ssdp != '' OR pport IN (3478, 3479, 5349)), 'nat-traversal',
+    '')`;
+
+export const PROTOCOL_EVENTS_SQL = `
+SELECT
+  ${DEV_TEXT} AS device_ip,
+  kind,
+  peer_key,
+  anyIf(peer_name, peer_name != '') AS best_name,
+  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  arraySort(groupUniqArray(10)(pport)) AS ports,
+  arraySort(groupUniqArray(10)(dport)) AS device_ports,
+  count() AS flows,
+  sum(bytes_out) AS sum_out,
+  sum(bytes_in) AS sum_in,
+  toUnixTimestamp64Milli(min(start)) AS first_ms,
+  toUnixTimestamp64Milli(max(end)) AS last_ms,
+  groupUniqArrayIf(5)(dns_query, dns_query != '') AS dns_queries,
+  groupUniqArrayIf(3)(soap_action, soap_action != '') AS soap_actions,
+  groupUniqArrayIf(3)(stun, stun != '') AS stun_seen,
+  groupUniqArrayIf(3)(ssdp, ssdp != '') AS ssdp_seen,
+  anyIf(peer_country, peer_country != '') AS country,
+  anyIf(peer_asn, peer_asn != 0) AS asn,
+  anyIf(peer_as_org, peer_as_org != '') AS as_org,
+  anyIf(device_name, device_name != '') AS dev_name,
+  anyIf(device_vendor, device_vendor != '') AS dev_vendor,
+  anyIf(device_site, device_site != '') AS dev_site,
+  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+FROM (SELECT *, ${PROTOCOL_KIND_SQL} AS kind FROM (${FLOW_VIEW_SQL}))
+WHERE kind != ''
+GROUP BY dev, kind, peer_key
+ORDER BY device_ip, kind, peer_key`;
+
+export interface ProtocolEvent {
+  deviceIp: string;
+  kind: Detector;
+  peerKey: string;
+  peerName: string | undefined;
+  peerIps: string[];
+  ports: number[];
+  devicePorts: number[];
+  flows: number;
+  bytesOut: number;
+  bytesIn: number;
+  firstMs: number;
+  lastMs: number;
+  dnsQueries: string[];
+  soapActions: string[];
+  stun: string[];
+  ssdp: string[];
+  country: string | undefined;
+  asn: number | undefined;
+  asOrg: string | undefined;
+  deviceName: string | undefined;
+  deviceVendor: string | undefined;
+  deviceSite: string | undefined;
+  flowRefs: PeerSummary['flowRefs'];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export async function queryProtocolEvents(
+  db: QueryRunner,
+  rules: CompiledRules,
+  w: AnalysisWindow,
+): Promise<ProtocolEvent[]> {
+  const rows = await db.rows<Record<string, unknown>>(PROTOCOL_EVENTS_SQL, viewParams(rules, w));
+  return rows.map((r) => ({
+    deviceIp: String(r.device_ip),
+    kind: String(r.kind) as Detector,
+    peerKey: String(r.peer_key),
+    peerName: str(r.best_name),
+    peerIps: (r.peer_ips as string[]) ?? [],
+    ports: ((r.ports as unknown[]) ?? []).map(num),
+    devicePorts: ((r.device_ports as unknown[]) ?? []).map(num),
+    flows: num(r.flows),
+    bytesOut: num(r.sum_out),
+    bytesIn: num(r.sum_in),
+    firstMs: num(r.first_ms),
+    lastMs: num(r.last_ms),
+    dnsQueries: (r.dns_queries as string[]) ?? [],
+    soapActions: (r.soap_actions as string[]) ?? [],
+    stun: (r.stun_seen as string[]) ?? [],
+    ssdp: (r.ssdp_seen as string[]) ?? [],
+    country: str(r.country),
+    asn: num(r.asn) || undefined,
+    asOrg: str(r.as_org),
+    deviceName: str(r.dev_name),
+    deviceVendor: str(r.dev_vendor),
+    deviceSite: str(r.dev_site),
+    flowRefs: flowRefsOf(r.flow_refs),
+  }));
+}
