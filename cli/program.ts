@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerFlows } from './commands/flows.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerIngests } from './commands/ingests.js';
 import { registerLookup } from './commands/lookup.js';
 
 export function buildProgram(): Command {
@@ -7,6 +9,8 @@ export function buildProgram(): Command {
     .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
     .version('0.1.0');
   registerFlows(program);
+  registerIngest(program);
+  registerIngests(program);
   registerLookup(program);
   return program;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   CamwatchError,
@@ -94,7 +95,11 @@ export async function sha256File(path: string): Promise<string> {
  * (best effort: start-up recovery finishes the job) and stops the run with an error naming it.
  */
 export async function runIngest(inputs: readonly string[], opts: IngestOptions): Promise<IngestResult[]> {
-  const names = await expandInputs([...inputs]);
+  // The embedded store's own files are never inputs (`camwatch ingest .` with ./camwatch-data).
+  const own = opts.store.dataDir;
+  const names = (await expandInputs([...inputs])).filter(
+    (n) => own === undefined || n === '-' || !`${resolve(n)}${sep}`.startsWith(`${own}${sep}`),
+  );
   const results: IngestResult[] = [];
   for (let i = 0; i < names.length; i++) results.push(await ingestOne(names[i], i, names.length, opts));
   return results;
