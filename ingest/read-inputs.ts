@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CamwatchError, InputError, ProblemLog } from '../model/index.js';
 import { chooseReader } from './formats.js';
-import { openInput } from './input/open-input.js';
+import { type OpenedInput, openInput } from './input/open-input.js';
 import { type IngestBatch, newReadStats, type ReadStats } from './reader.js';
 
 export interface InputResult {
@@ -68,8 +68,9 @@ export async function* readInputs(
     const stats = newReadStats(new ProblemLog());
     let format: string | undefined;
     let error: CamwatchError | undefined;
+    let input: OpenedInput | undefined;
     try {
-      const input = await openInput(name);
+      input = await openInput(name);
       const reader = chooseReader(input, opts.format);
       format = reader.format;
       const ro = opts.readerOptions ?? {};

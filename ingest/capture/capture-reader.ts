@@ -31,6 +31,7 @@ const BATCH_FLOWS = 5_000;
  * call straight into it; everything per packet is synchronous.
  */
 class CaptureFlows implements PacketSink {
+  readonly time = new Float64Array(1);
   readonly decoder = new PacketDecoder();
   readonly fragments = new FragmentPorts();
   readonly table: FlowTable<unknown>;
@@ -58,7 +59,6 @@ class CaptureFlows implements PacketSink {
 
   packet(
     linkType: number,
-    tsMs: number,
     buf: Buffer,
     off: number,
     capLen: number,
@@ -67,6 +67,7 @@ class CaptureFlows implements PacketSink {
   ): void {
     const d = this.decoder;
     const r = d.decode(linkType, buf, off, capLen);
+    d.tsMs = this.time[0];
     if (r !== Decoded.Ip) {
       if (r === Decoded.NotIp) this.nonIpPackets++;
       else if (r === Decoded.UnknownLink)
@@ -88,8 +89,8 @@ class CaptureFlows implements PacketSink {
       });
     }
     if (d.fragOffset !== 0) this.fragments.apply(d);
-    else if (d.moreFragments && d.hasPorts) this.fragments.remember(d, tsMs);
-    this.table.add(d, tsMs, buf, recordNo);
+    else if (d.moreFragments && d.hasPorts) this.fragments.remember(d, d.tsMs);
+    this.table.add(d, buf, recordNo);
   }
 
   /** Takes the flows and names gathered so far. */
@@ -134,7 +135,7 @@ async function* readCapture(
   const stats = ctx.stats;
   let failure: unknown;
   try {
-    for await (const chunk of input.stream) {
+    for await (const chunk of input.reusedChunks()) {
       reader.push(chunk);
       stats.bytes += chunk.length;
       stats.records = reader.packetCount;

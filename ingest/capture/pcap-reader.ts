@@ -120,12 +120,11 @@ export class PcapReader implements RecordFormat {
   }
 
   record(buf: Buffer, off: number, len: number): void {
-    const tsMs = this.u32(buf, off) * 1000 + this.u32(buf, off + 4) * this.fracToMs;
+    this.sink.time[0] = this.u32(buf, off) * 1000 + this.u32(buf, off + 4) * this.fracToMs;
     const origLen = this.u32(buf, off + 12);
     this.packets++;
     this.sink.packet(
       this.linkType,
-      tsMs,
       buf,
       off + RECORD_HEADER_BYTES,
       len - RECORD_HEADER_BYTES,

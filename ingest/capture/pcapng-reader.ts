@@ -205,11 +205,11 @@ export class PcapngReader implements RecordFormat {
     const i = this.iface(ifId, fileOffset);
     this.packets++;
     if (!i) return;
-    const tsMs =
+    this.sink.time[0] =
       this.u32(buf, off + tsAt) * (TWO_32 * i.msPerUnit) +
       this.u32(buf, off + tsAt + 4) * i.msPerUnit +
       i.offsetMs;
-    this.sink.packet(i.linkType, tsMs, buf, off + dataAt, capLen, origLen, this.packets);
+    this.sink.packet(i.linkType, buf, off + dataAt, capLen, origLen, this.packets);
   }
 
   private simplePacket(buf: Buffer, off: number, len: number, fileOffset: number): void {
@@ -220,7 +220,8 @@ export class PcapngReader implements RecordFormat {
     let capLen = Math.min(origLen, len - 16);
     if (i.snapLen > 0) capLen = Math.min(capLen, i.snapLen);
     // A simple packet block has no timestamp.
-    this.sink.packet(i.linkType, 0, buf, off + 12, capLen, origLen, this.packets);
+    this.sink.time[0] = 0;
+    this.sink.packet(i.linkType, buf, off + 12, capLen, origLen, this.packets);
   }
 
   private interfaceBlock(buf: Buffer, off: number, len: number, fileOffset: number): void {

@@ -82,6 +82,8 @@ for (const [a, b] of [
  * call. Offsets point into the buffer passed to `decode`.
  */
 export class PacketDecoder {
+  /** Capture time in ms, set by the caller (kept here so it travels unboxed, see PacketSink.time). */
+  tsMs = 0;
   // link
   /** Outermost 802.1Q VLAN id, 0 when untagged. */
   vlan = 0;

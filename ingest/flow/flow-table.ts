@@ -16,6 +16,7 @@ import { isServerPort } from './server-ports.js';
 
 /** The decoded packet fields the table reads (PacketDecoder has them). */
 export interface PacketFields {
+  tsMs: number;
   vlan: number;
   macOff: number;
   ipVersion: number;
@@ -180,7 +181,8 @@ export class FlowTable<M = unknown> {
   }
 
   /** Accounts one decoded IP packet. `buf` is the packet the decoder read (for MACs and payload). */
-  add(p: PacketFields, tsMs: number, buf: Buffer, recordNo: number): void {
+  add(p: PacketFields, buf: Buffer, recordNo: number): void {
+    const tsMs = p.tsMs;
     if (tsMs > this.nowMs) this.nowMs = tsMs;
     if (this.nowMs >= this.nextCheckMs) {
       this.expire(this.nowMs);
@@ -227,7 +229,7 @@ export class FlowTable<M = unknown> {
       s = NONE;
     }
     if (s === NONE) {
-      s = this.insert(h, p, srcIsA, tsMs, recordNo);
+      s = this.insert(h, p, srcIsA, recordNo);
     } else if (Number.isNaN(this.startMs[s])) {
       // Restarted after an active timeout: the new record starts now.
       this.startMs[s] = tsMs;
@@ -442,7 +444,8 @@ export class FlowTable<M = unknown> {
 
   // ---- slots, index and lists ------------------------------------------------------------------
 
-  private insert(h: number, p: PacketFields, srcIsA: boolean, tsMs: number, recordNo: number): number {
+  private insert(h: number, p: PacketFields, srcIsA: boolean, recordNo: number): number {
+    const tsMs = p.tsMs;
     if (this.count >= this.opts.maxFlows) this.evictOldest();
     if (this.freeTop === 0) this.grow(Math.min(this.opts.maxFlows, this.cap * 2));
     const s = this.free[--this.freeTop];
@@ -659,7 +662,10 @@ function senderIsOrig(p: PacketFields): boolean {
   return true;
 }
 
-/** Murmur3-style mix of the key words into 32 bits. */
+/**
+ * Murmur3-style mix of the key words, cut to 30 bits: a V8 small integer, so passing it around never
+ * allocates a HeapNumber.
+ */
 function hashKey(k: Uint32Array): number {
   let h = 0x9747b28c;
   for (let i = 0; i < KEY_WORDS; i++) {
@@ -674,5 +680,5 @@ function hashKey(k: Uint32Array): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
