@@ -4,9 +4,13 @@
  * must be found by camwatch's real reader + flow table + metadata inspector, in the flows' fields
  * or the passive-DNS observations.
  *
- * The one documented gap: a flow keeps only its first DNS query (Flow.dnsQuery), so a later query on
- * the same 5-tuple that got no A/AAAA/CNAME answer (PTR, SRV, NXDOMAIN, AAAA with no data) leaves no
- * trace. KNOWN_QUERY_GAPS holds how many per file, so a change either way shows.
+ * Documented gaps (KNOWN_GAPS: how many names per file and category, so a change either way shows):
+ * - later-query: a flow keeps only its first DNS query (Flow.dnsQuery), so a later query on the same
+ *   5-tuple that got no A/AAAA/CNAME answer (PTR, SRV, NXDOMAIN, an empty AAAA, no response) leaves
+ *   no trace; DNS tunnels (iodine, dnscat) put hundreds of queries on one 5-tuple, and after
+ *   maxMessagesPerFlow (64) datagrams a flow is no longer inspected.
+ * - unreachable: the DNS is not a flow camwatch builds (quoted inside ICMPv6 errors, inside GRE, or a
+ *   link type the decoder does not read), so no metadata extractor sees it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,11 +24,26 @@ const expected = JSON.parse(
   readFileSync(resolve(ROOT, 'test/fixtures/meta/expected.json'), 'utf8'),
 ) as Record<string, Record<Category, string[]>>;
 
-const KNOWN_QUERY_GAPS: Record<string, number> = {
-  'pcap/dns/ndpi-dns.pcap': 1, // www.example.com AAAA (no data) after www.l.google.com on one 5-tuple
-  'pcap/dns/zeek-dns-long-connection.pcap': 4, // PTR and empty AAAA answers on one long 5-tuple
-  'pcap/dns/zeek-mdns.pcap': 4, // mDNS PTR/SRV queries on the shared 5353↔5353 flow
-  'pcap/iot/ndpi-iphone.pcap': 17, // mDNS service-discovery PTR queries on 5353↔5353
+const KNOWN_GAPS: Record<
+  string,
+  { why: 'later-query' | 'unreachable'; missing: Partial<Record<Category, number>> }
+> = {
+  'pcap/dns/ndpi-dns.pcap': { why: 'later-query', missing: { dnsQuery: 1 } },
+  'pcap/dns/zeek-dns-long-connection.pcap': { why: 'later-query', missing: { dnsQuery: 4 } },
+  'pcap/dns/zeek-mdns.pcap': { why: 'later-query', missing: { dnsQuery: 4 } },
+  'pcap/iot/ndpi-iphone.pcap': { why: 'later-query', missing: { dnsQuery: 17 } },
+  'pcap/c2/ndpi-dns-tunnel-iodine.pcap': { why: 'later-query', missing: { dnsQuery: 221 } },
+  'pcap/c2/ndpi-dns_exfiltration.pcap': { why: 'later-query', missing: { dnsQuery: 139 } },
+  'pcap/c2/slips-test-cc-capture-2.pcap': { why: 'later-query', missing: { dnsQuery: 1 } },
+  'pcap/c2/slips-test7-malicious.pcap': { why: 'later-query', missing: { dnsQuery: 20 } },
+  'pcap/linktypes/zeek-raw_packets.pcap': { why: 'later-query', missing: { dnsQuery: 1 } },
+  'pcap/misc/zeek-tunnels-Teredo.pcap': { why: 'later-query', missing: { dnsQuery: 1 } },
+  'pcap/linktypes/tcpdump-LINKTYPE_PKTAP.pcap': { why: 'unreachable', missing: { dnsQuery: 1 } },
+  'pcap/misc/zeek-communityid-icmp6.pcap': {
+    why: 'unreachable',
+    missing: { dnsQuery: 1, dnsA: 2, dnsAaaa: 1 },
+  },
+  'pcap/misc/zeek-tunnels-gre-sample.pcap': { why: 'unreachable', missing: { dnsQuery: 1 } },
 };
 
 describe('names camwatch finds in the captures, against tshark', () => {
@@ -34,9 +53,8 @@ describe('names camwatch finds in the captures, against tshark', () => {
       const found = foundNames(r);
       for (const c of CATEGORIES) {
         const missing = want[c].filter((n) => !found[c].has(n));
-        if (c === 'dnsQuery')
-          expect(missing.length, `${c}: ${missing.join(' ')}`).toBe(KNOWN_QUERY_GAPS[file] ?? 0);
-        else expect(missing, c).toEqual([]);
+        const allowed = KNOWN_GAPS[file]?.missing[c] ?? 0;
+        expect(missing.length, `${c} missing: ${missing.slice(0, 5).join(' ')}`).toBe(allowed);
       }
     });
   }
