@@ -1,6 +1,6 @@
 import { InputError } from '../model/index.js';
 import { pcapFormat, pcapngFormat } from './capture/capture-reader.js';
-import { FLOWLOG_READERS } from './flowlogs/index.js';
+import { FLOWLOG_READERS, FLOWLOG_READERS_BEFORE_CAPTURE } from './flowlogs/index.js';
 import type { OpenedInput } from './input/open-input.js';
 import { jsonlFlowReader } from './pipeline/jsonl-flow-reader.js';
 import type { FormatReader } from './reader.js';
@@ -10,6 +10,7 @@ import type { FormatReader } from './reader.js';
  * line here plus its folder.
  */
 export const FORMAT_READERS: readonly FormatReader[] = [
+  ...FLOWLOG_READERS_BEFORE_CAPTURE,
   pcapFormat,
   pcapngFormat,
   ...FLOWLOG_READERS,

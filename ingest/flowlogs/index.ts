@@ -1,4 +1,5 @@
 import type { FormatReader } from '../reader.js';
+import { netflowFileReader, netflowPcapReader } from './netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from './nfdump/nfdump-reader.js';
 import { zeekReader } from './zeek/zeek-reader.js';
 
@@ -6,4 +7,15 @@ import { zeekReader } from './zeek/zeek-reader.js';
  * The flow-log readers, in detection order (binary magic first, then text by its first line).
  * ingest/formats.ts lists them after the capture readers.
  */
-export const FLOWLOG_READERS: readonly FormatReader[] = [zeekReader, nfdumpCsvReader, nfdumpJsonReader];
+export const FLOWLOG_READERS: readonly FormatReader[] = [
+  netflowFileReader,
+  zeekReader,
+  nfdumpCsvReader,
+  nfdumpJsonReader,
+];
+
+/**
+ * Readers that must be asked before the capture readers: a pcap of a NetFlow/IPFIX export stream is
+ * a pcap too, and is read as exported flows, not as packets.
+ */
+export const FLOWLOG_READERS_BEFORE_CAPTURE: readonly FormatReader[] = [netflowPcapReader];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { netflowFileReader, netflowPcapReader } from '../../ingest/flowlogs/netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from '../../ingest/flowlogs/nfdump/nfdump-reader.js';
 import { zeekReader } from '../../ingest/flowlogs/zeek/zeek-reader.js';
 import type { FormatReader } from '../../ingest/reader.js';
@@ -31,6 +32,19 @@ const CASES: Case[] = [
   },
   { reader: nfdumpCsvReader, seeds: ['flowlogs/nfdump/slips-test1-malicious.nfdump-1.7.1-o-csv.csv'] },
   { reader: nfdumpJsonReader, seeds: [fixture('nfdump/slips-100.json')] },
+  {
+    reader: netflowFileReader,
+    seeds: [
+      'flowlogs/ipfix-file/ipfixcol2-example_flows.ipfix',
+      'flowlogs/netflow/udp-payload/logstash-netflow9_test_cisco_asa_1_tpl.dat',
+      'flowlogs/netflow/udp-payload/logstash-ipfix_test_yaf_tpls_option_tpl.dat',
+      'flowlogs/netflow/udp-payload/logstash-netflow5.dat',
+    ],
+  },
+  {
+    reader: netflowPcapReader,
+    seeds: [fixture('netflow/softflowd-iphone-v9.pcap'), fixture('netflow/softflowd-iphone-v10.pcap')],
+  },
 ];
 
 async function survives(

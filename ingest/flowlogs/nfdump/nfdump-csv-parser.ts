@@ -147,12 +147,17 @@ export class NfdumpCsvParser implements LineParser {
       this.problems.add('nfdump-bad-value', 'first-seen time is not a time', where());
       return;
     }
+    // End: the duration keeps ms where te (1.6/1.7 layout) has whole seconds; te wins when the
+    // two disagree by a second or more (nfdump 1.7.1 prints a wrapped duration for some IPFIX).
     let end = Number.NaN;
     if (c.duration >= 0) {
       const d = parseSecondsToMs(buf, starts[c.duration], ends[c.duration]);
       if (!Number.isNaN(d)) end = start + d;
     }
-    if (Number.isNaN(end) && c.end >= 0) end = this.time(buf, c.end);
+    if (c.end >= 0) {
+      const te = this.time(buf, c.end);
+      if (!Number.isNaN(te) && (Number.isNaN(end) || Math.abs(end - te) >= 1000)) end = te;
+    }
     if (Number.isNaN(end) || end < start) end = start;
     const src = this.ip(buf, c.src);
     const dst = this.ip(buf, c.dst);
