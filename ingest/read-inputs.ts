@@ -88,6 +88,8 @@ export async function* readInputs(
               file: name,
               cause: e,
             });
+    } finally {
+      await input?.close();
     }
     opts.onInputDone?.({ name, format, stats, error, seconds: (performance.now() - t0) / 1000 });
   }
