@@ -315,7 +315,16 @@ async function ingestOne(
     try {
       await failIngest(store, rec, (err as Error).message);
     } catch {
-      // the store is gone: start-up recovery removes the rows of this `running` ingest
+      // Its rows could not be deleted: the entry stays `running` (with the error), so start-up
+      // recovery deletes them and marks it failed; never `failed` with rows left behind.
+      try {
+        await saveIngest(store, {
+          ...rec,
+          error: `${(err as Error).message}; rows are removed at the next start`,
+        });
+      } catch {
+        // the store is unreachable: the entry is still `running`, recovery handles it
+      }
     }
     if (e instanceof StoreError || !(e instanceof CamwatchError)) throw err;
     return result({ id, sha256: rec.sha256, format, status: 'failed', error: (err as Error).message });
