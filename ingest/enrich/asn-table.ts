@@ -165,19 +165,22 @@ export function parseAsnCsv(texts: readonly string[]): Columns {
         orgIndex.set(org, oi);
       }
       if (s >= 0) {
-        if (e < s) {
+        let start = s;
+        const n = v4s.n;
+        if (n > 0 && start <= v4e.a[n - 1] && start >= v4s.a[n - 1]) {
+          // overlaps the previous row (upstream has a few): the earlier row keeps its part
+          start = v4e.a[n - 1] + 1;
+        }
+        if (e < start) {
           skipped++;
+        } else if (n > 0 && v4e.a[n - 1] + 1 === start && v4a.a[n - 1] === asn && v4o.a[n - 1] === oi) {
+          v4e.a[n - 1] = e; // adjacent range of the same AS: merge
         } else {
-          const n = v4s.n;
-          if (n > 0 && v4e.a[n - 1] + 1 === s && v4a.a[n - 1] === asn && v4o.a[n - 1] === oi) {
-            v4e.a[n - 1] = e; // adjacent range of the same AS: merge
-          } else {
-            if (n > 0 && s <= v4e.a[n - 1]) v4Sorted = false;
-            v4s.push(s);
-            v4e.push(e);
-            v4a.push(asn);
-            v4o.push(oi);
-          }
+          if (n > 0 && start < v4s.a[n - 1]) v4Sorted = false;
+          v4s.push(start);
+          v4e.push(e);
+          v4a.push(asn);
+          v4o.push(oi);
         }
       } else if (cmpWords(we, 0, ws, 0) < 0) {
         skipped++;
@@ -211,18 +214,19 @@ export function parseAsnCsv(texts: readonly string[]): Columns {
   return cols;
 }
 
-/** Unsorted or overlapping input (several files, or hand-made CSV): sort by start, drop overlaps. */
+/** Unsorted input (several files, or hand-made CSV): sort by start; overlaps are clipped, ranges inside others dropped. */
 function sortV4(c: Columns): void {
   const idx = Array.from(c.v4Start.keys()).sort((i, j) => c.v4Start[i] - c.v4Start[j]);
   const keep: number[] = [];
   let lastEnd = -1;
   for (const i of idx) {
-    if (c.v4Start[i] > lastEnd) {
-      keep.push(i);
-      lastEnd = c.v4End[i];
-    } else {
-      c.skipped++;
+    if (c.v4End[i] <= lastEnd) {
+      c.skipped++; // inside an earlier range
+      continue;
     }
+    if (c.v4Start[i] <= lastEnd) c.v4Start[i] = lastEnd + 1; // overlap: clip
+    keep.push(i);
+    lastEnd = c.v4End[i];
   }
   const pick = (a: Uint32Array): Uint32Array => Uint32Array.from(keep, (i) => a[i]);
   c.v4Start = pick(c.v4Start);

@@ -56,6 +56,15 @@ describe('ASN range table', () => {
     expect(t.lookupV4(v4('5.0.0.1'))?.asn).toBe(5);
   });
 
+  it('a row overlapping the previous one keeps only its new part (upstream has such rows)', () => {
+    const f = join(dir, 'overlap.csv');
+    writeFileSync(f, '1.0.0.0,1.0.0.255,1,first\n1.0.0.128,1.0.1.255,2,second\n');
+    const t = loadAsnTable([f], { cacheDir: false });
+    expect(t.lookupV4(v4('1.0.0.200'))?.asn).toBe(1);
+    expect(t.lookupV4(v4('1.0.1.5'))?.asn).toBe(2);
+    expect(t.skippedRows).toBe(0);
+  });
+
   it('the binary cache answers the same as the CSV', () => {
     const cacheDir = join(dir, 'cache');
     const a = loadAsnTable([file], { cacheDir });
