@@ -4,8 +4,11 @@
  */
 
 export * from './alert.js';
+export * from './analyze.js';
 export * from './build-alert.js';
 export * from './detectors/beacon-score.js';
+export * from './detectors/destination-judge.js';
+export * from './detectors/flow-checks.js';
 export * from './detectors/rita-beacon.js';
 export * from './explain.js';
 export * from './queries/beacon-series-query.js';

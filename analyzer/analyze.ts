@@ -1,0 +1,447 @@
+/**
+ * One analysis run over the stored flows of a time window: runs the detectors' SQL in ClickHouse,
+ * judges the rows with the compiled rules (allow, watch, vendor intelligence, suppressions, overrides),
+ * scores beacons, and returns the alerts, worst first. Rules are applied here, at alert time, so a
+ * changed rule takes effect on the next run without re-ingesting (RITA's users asked for exactly that).
+ *
+ * Idempotent: alert ids are a hash of (device, detector, peer key); running twice over the same data
+ * gives the same alerts. Writing them to the alerts table (a ReplacingMergeTree by id) is the caller's.
+ */
+import { type Alert, type AlertDraft, compareAlerts, type FlowRef } from './alert.js';
+import { finishAlert } from './build-alert.js';
+import { scoreBeacon } from './detectors/beacon-score.js';
+import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
+import { queryBeaconSeries } from './queries/beacon-series-query.js';
+import type { AnalysisWindow, QueryRunner } from './queries/flow-view.js';
+import { queryNewPeers } from './queries/new-peer-query.js';
+import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
+import { queryProtocolEvents } from './queries/protocol-events-query.js';
+import { queryRarePeers } from './queries/rare-peer-query.js';
+import type {
+  CompiledRules,
+  DeviceInfo,
+  PeerInfo,
+  RuleRef,
+  VendorRuleMatch,
+} from './rules/compiled-rules.js';
+import type { Detector, Severity, Suppression } from './rules/rule-types.js';
+
+export interface AnalyzeOptions {
+  window: AnalysisWindow;
+  /** Learned baseline period for the new-peer detector; without it that detector does not run. */
+  baseline?: AnalysisWindow;
+  /** Time suppressions are judged at (default: now). */
+  nowMs?: number;
+}
+
+export interface SuppressedAlert {
+  alert: Alert;
+  by: RuleRef<Suppression>;
+}
+
+export interface AnalysisResult {
+  alerts: Alert[];
+  /** Alerts a suppression hid, with the suppression (so `rules check` and the UI can show them). */
+  suppressed: SuppressedAlert[];
+  /** Alerts per detector, after suppression. */
+  counts: Partial<Record<Detector, number>>;
+}
+
+interface Ctx {
+  rules: CompiledRules;
+  nowMs: number;
+  alerts: Map<string, Alert>;
+  suppressed: SuppressedAlert[];
+}
+
+function peerInfo(
+  s: { peerIps: string[]; peerName?: string | undefined; country?: string; asn?: number },
+  port?: number,
+  proto?: number,
+): PeerInfo & { ip: string } {
+  return {
+    ip: s.peerIps[0] ?? '::',
+    name: s.peerName,
+    port,
+    proto,
+    asn: s.asn,
+    country: s.country,
+  };
+}
+
+function deviceInfo(s: {
+  deviceIp: string;
+  deviceSite?: string | undefined;
+  deviceVendor?: string | undefined;
+  deviceName?: string | undefined;
+}): DeviceInfo {
+  return { ip: s.deviceIp, site: s.deviceSite, vendor: s.deviceVendor, name: s.deviceName };
+}
+
+function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules'] {
+  if (v.length === 0) return undefined;
+  return v.slice(0, 5).map((m) => ({
+    ruleId: m.ruleId,
+    vendor: m.vendor,
+    ...(m.product ? { product: m.product } : {}),
+    purpose: m.purpose,
+    matchedBy: m.matchedBy,
+    indicator: m.indicator,
+    matchedValue: m.matchedValue,
+    confidence: m.confidence,
+    source: m.source,
+    sourceUrls: m.sourceUrls,
+  }));
+}
+
+/** Apply suppressions and overrides, then keep the alert (the higher score wins on an id clash). */
+function emit(ctx: Ctx, draft: AlertDraft, purposes: readonly string[] = []): void {
+  const verdict = ctx.rules.judge(
+    draft.detector,
+    { ip: draft.deviceIp, site: draft.deviceSite, vendor: draft.deviceVendor, name: draft.deviceName },
+    {
+      ip: draft.peerIp,
+      name: draft.peerName,
+      port: draft.peerPort,
+      asn: draft.peerAsn,
+      country: draft.peerCountry,
+    },
+    draft.severity,
+    ctx.nowMs,
+    purposes as never,
+  );
+  if (verdict.overriddenBy) {
+    const r = verdict.overriddenBy;
+    draft.evidence.rules = [
+      ...(draft.evidence.rules ?? []),
+      { kind: 'override', id: r.rule.id, file: r.file, reason: r.rule.reason },
+    ];
+  }
+  const alert = finishAlert({ ...draft, severity: verdict.severity });
+  if (verdict.suppressedBy) {
+    ctx.suppressed.push({ alert, by: verdict.suppressedBy });
+    return;
+  }
+  const prev = ctx.alerts.get(alert.id);
+  if (!prev || prev.score < alert.score) ctx.alerts.set(alert.id, alert);
+}
+
+function commonDraft(
+  s:
+    | PeerSummary
+    | {
+        deviceIp: string;
+        peerIps: string[];
+        peerName?: string | undefined;
+        country?: string | undefined;
+        asn?: number | undefined;
+        asOrg?: string | undefined;
+        deviceName?: string | undefined;
+        deviceVendor?: string | undefined;
+        deviceSite?: string | undefined;
+        ports: number[];
+      },
+): Pick<
+  AlertDraft,
+  | 'deviceIp'
+  | 'deviceName'
+  | 'deviceVendor'
+  | 'deviceSite'
+  | 'peerIp'
+  | 'peerName'
+  | 'peerPort'
+  | 'peerCountry'
+  | 'peerAsn'
+  | 'peerAsOrg'
+> {
+  const d: ReturnType<typeof commonDraft> = { deviceIp: s.deviceIp };
+  if (s.deviceName) d.deviceName = s.deviceName;
+  if (s.deviceVendor) d.deviceVendor = s.deviceVendor;
+  if (s.deviceSite) d.deviceSite = s.deviceSite;
+  if (s.peerIps[0]) d.peerIp = s.peerIps[0];
+  if (s.peerName) d.peerName = s.peerName;
+  if (s.ports.length === 1) d.peerPort = s.ports[0];
+  if (s.country) d.peerCountry = s.country;
+  if (s.asn) d.peerAsn = s.asn;
+  if (s.asOrg) d.peerAsOrg = s.asOrg;
+  return d;
+}
+
+function namesOf(s: PeerSummary): AlertDraft['evidence']['names'] {
+  if (s.names.length === 0) return undefined;
+  return s.names.map((n) => ({ name: n, ...(s.nameSource ? { source: s.nameSource } : {}) }));
+}
+
+export async function analyze(
+  db: QueryRunner,
+  rules: CompiledRules,
+  opts: AnalyzeOptions,
+): Promise<AnalysisResult> {
+  const ctx: Ctx = { rules, nowMs: opts.nowMs ?? Date.now(), alerts: new Map(), suppressed: [] };
+  const w = opts.window;
+  const beaconCfg = rules.detector('beacon');
+  const rareCfg = rules.detector('rare-peer');
+  const [summaries, events, series, newPeers, rare] = await Promise.all([
+    queryPeerSummaries(db, rules, w),
+    queryProtocolEvents(db, rules, w),
+    beaconCfg.enabled ? queryBeaconSeries(db, rules, w, beaconCfg.minConnections ?? 4) : Promise.resolve([]),
+    opts.baseline && rules.detector('new-peer').enabled
+      ? queryNewPeers(db, rules, w, opts.baseline)
+      : Promise.resolve([]),
+    rareCfg.enabled
+      ? queryRarePeers(db, rules, w, rareCfg.maxDevices ?? 2, rareCfg.minFleet ?? 10)
+      : Promise.resolve([]),
+  ]);
+  const pairKey = (dev: string, peer: string): string => `${dev}|${peer}`;
+  const summaryByPair = new Map(summaries.map((s) => [pairKey(s.deviceIp, s.peerKey), s]));
+  const verdictByPair = new Map<string, ReturnType<typeof judgeDestination>>();
+  const judgePair = (s: PeerSummary) => {
+    const k = pairKey(s.deviceIp, s.peerKey);
+    let v = verdictByPair.get(k);
+    if (!v) {
+      const device = deviceInfo(s);
+      const candidates = s.ports.length > 0 ? s.ports : [undefined];
+      // judge per port and keep the strongest verdict: a name match wins over a port hint
+      for (const port of candidates) {
+        const one = judgeDestination(
+          rules,
+          device,
+          peerInfo(s, port, s.protos.length === 1 ? s.protos[0] : undefined),
+        );
+        if (!v || one.allowedBy || one.score > v.score) v = one;
+        if (one.allowedBy) break;
+      }
+      for (const ip of s.peerIps.slice(1)) {
+        const one = judgeDestination(rules, device, { ...peerInfo(s), ip });
+        if (one.allowedBy) v = one;
+      }
+      verdictByPair.set(k, v!);
+    }
+    return v!;
+  };
+
+  // protocol misuse
+  const coveredByProtocol = new Set<string>();
+  for (const e of events) {
+    const settings = rules.detector(e.kind);
+    if (!settings.enabled) continue;
+    const s = summaryByPair.get(pairKey(e.deviceIp, e.peerKey));
+    const v = s ? judgePair(s) : undefined;
+    if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
+    coveredByProtocol.add(pairKey(e.deviceIp, e.peerKey));
+    const facts: Record<string, string | number | boolean | string[]> = {};
+    if (e.dnsQueries.length) facts.queries = e.dnsQueries;
+    if (e.soapActions.length) facts.soapAction = e.soapActions[0]!.replace(/^.*#/, '');
+    if (e.stun.length) facts.protocol = `STUN ${e.stun.join(', ')}`;
+    else if (e.ssdp.length) facts.protocol = 'SSDP';
+    if (e.kind === 'inbound-internet' && e.devicePorts.length) facts.devicePort = e.devicePorts[0]!;
+    emit(
+      ctx,
+      {
+        ...commonDraft(e),
+        detector: e.kind,
+        severity: settings.severity,
+        score: PROTOCOL_SCORE[e.kind] ?? 70,
+        firstSeen: e.firstMs,
+        lastSeen: e.lastMs,
+        count: e.flows,
+        bytes: e.bytesOut,
+        bytesIn: e.bytesIn,
+        evidence: {
+          ports: e.ports,
+          peerIps: e.peerIps,
+          ...(v?.vendor.length ? { vendorRules: toAlertRules(v.vendor) } : {}),
+          ...(Object.keys(facts).length ? { facts } : {}),
+          flows: e.flowRefs,
+        },
+      },
+      v?.vendor.map((m) => m.purpose) ?? [],
+    );
+  }
+
+  // destinations: egress / vendor-cloud / p2p / doh, watch lists, volume
+  const volumeCfg = rules.detector('volume');
+  for (const s of summaries) {
+    const v = judgePair(s);
+    if (v.local || v.allowedBy) continue;
+    const k = pairKey(s.deviceIp, s.peerKey);
+    const base = {
+      ...commonDraft(s),
+      firstSeen: s.firstMs,
+      lastSeen: s.lastMs,
+      count: s.flows,
+      bytes: s.bytesOut,
+      bytesIn: s.bytesIn,
+    };
+    const evidence = (): AlertDraft['evidence'] => ({
+      ...(namesOf(s) ? { names: namesOf(s) } : {}),
+      ports: s.ports,
+      protos: s.protos,
+      peerIps: s.peerIps,
+      ...(v.vendor.length ? { vendorRules: toAlertRules(v.vendor) } : {}),
+      flows: s.flowRefs as FlowRef[],
+    });
+    const purposes = v.vendor.map((m) => m.purpose);
+    if (v.detector && !coveredByProtocol.has(k) && rules.detector(v.detector).enabled) {
+      emit(
+        ctx,
+        { ...base, detector: v.detector, severity: v.severity, score: v.score, evidence: evidence() },
+        purposes,
+      );
+    }
+    if (v.watch.length > 0 && rules.detector('watchlist').enabled) {
+      const sev = v.watch.reduce<Severity>(
+        (acc, r) => (rank(r.rule.severity) > rank(acc) ? r.rule.severity : acc),
+        'info',
+      );
+      emit(
+        ctx,
+        {
+          ...base,
+          detector: 'watchlist',
+          severity: sev,
+          score: PROTOCOL_SCORE.watchlist ?? 85,
+          evidence: {
+            ...evidence(),
+            rules: v.watch.map((r) => ({
+              kind: 'watch' as const,
+              id: r.rule.id,
+              file: r.file,
+              reason: r.rule.reason,
+            })),
+          },
+        },
+        purposes,
+      );
+    }
+    const minBytes = volumeCfg.minBytesOut ?? 50_000_000;
+    if (volumeCfg.enabled && s.bytesOut >= minBytes && v.addressClass === 'public') {
+      const score = Math.min(100, Math.round(60 + 10 * Math.log2(s.bytesOut / Math.max(1, minBytes))));
+      emit(
+        ctx,
+        {
+          ...base,
+          detector: 'volume',
+          severity: volumeCfg.severity,
+          score,
+          evidence: { ...evidence(), facts: { minBytesOut: minBytes } },
+        },
+        purposes,
+      );
+    }
+  }
+
+  // beacons
+  for (const b of series) {
+    const s = summaryByPair.get(pairKey(b.deviceIp, b.peerKey));
+    if (s && judgePair(s).allowedBy) continue;
+    const score = scoreBeacon({
+      startsMs: b.startsMs,
+      endsMs: b.endsMs,
+      bytes: b.bytes,
+      windowStartMs: w.sinceMs,
+      windowEndMs: w.untilMs,
+    });
+    if (score.score < (beaconCfg.minScore ?? 70)) continue;
+    const vendor = s ? judgePair(s).vendor : [];
+    const sub: Record<string, number> = {
+      interval: score.sub.interval,
+      coverage: score.sub.coverage,
+      evidence: score.sub.evidence,
+    };
+    if (score.sub.size !== undefined) sub.size = score.sub.size;
+    if (score.sub.histogram !== undefined) sub.histogram = score.sub.histogram;
+    if (score.sub.session !== undefined) sub.session = score.sub.session;
+    emit(
+      ctx,
+      {
+        ...commonDraft(b),
+        detector: 'beacon',
+        severity: beaconCfg.severity,
+        score: score.score,
+        firstSeen: b.startsMs[0]!,
+        lastSeen: Math.max(...b.endsMs),
+        count: b.flows,
+        bytes: b.bytesOut,
+        bytesIn: b.bytesIn,
+        subScores: sub,
+        evidence: {
+          ...(s && namesOf(s) ? { names: namesOf(s) } : {}),
+          ports: b.ports,
+          peerIps: b.peerIps,
+          ...(vendor.length ? { vendorRules: toAlertRules(vendor) } : {}),
+          beacon: {
+            periodMs: Math.round(score.periodMs),
+            jitterMs: Math.round(score.jitterMs),
+            intervals: score.intervals,
+            onTime: score.onTime,
+            missedBeats: score.missedBeats,
+            ...(score.medianBytes !== undefined ? { medianBytes: score.medianBytes } : {}),
+            basis: score.basis,
+            rita: score.rita,
+          },
+          flows: b.flowRefs,
+        },
+      },
+      vendor.map((m) => m.purpose),
+    );
+  }
+
+  // new and rare peers: details from the pair's summary
+  const newCfg = rules.detector('new-peer');
+  for (const n of newPeers) {
+    const s = summaryByPair.get(pairKey(n.deviceIp, n.peerKey));
+    if (!s || judgePair(s).allowedBy) continue;
+    emit(ctx, {
+      ...commonDraft(s),
+      detector: 'new-peer',
+      severity: newCfg.severity,
+      score: 60,
+      firstSeen: s.firstMs,
+      lastSeen: s.lastMs,
+      count: s.flows,
+      bytes: s.bytesOut,
+      bytesIn: s.bytesIn,
+      evidence: {
+        ...(namesOf(s) ? { names: namesOf(s) } : {}),
+        ports: s.ports,
+        peerIps: s.peerIps,
+        facts: {
+          baselineSince: new Date(opts.baseline!.sinceMs).toISOString(),
+          baselineUntil: new Date(opts.baseline!.untilMs).toISOString(),
+        },
+        flows: s.flowRefs,
+      },
+    });
+  }
+  for (const r of rare) {
+    const s = summaryByPair.get(pairKey(r.deviceIp, r.peerKey));
+    if (!s || judgePair(s).allowedBy) continue;
+    emit(ctx, {
+      ...commonDraft(s),
+      detector: 'rare-peer',
+      severity: rareCfg.severity,
+      score: Math.round(50 + 40 * (1 - r.devices / Math.max(1, r.fleet))),
+      firstSeen: s.firstMs,
+      lastSeen: s.lastMs,
+      count: s.flows,
+      bytes: s.bytesOut,
+      bytesIn: s.bytesIn,
+      evidence: {
+        ...(namesOf(s) ? { names: namesOf(s) } : {}),
+        ports: s.ports,
+        peerIps: s.peerIps,
+        facts: { devicesContacting: r.devices, fleetSize: r.fleet },
+        flows: s.flowRefs,
+      },
+    });
+  }
+
+  const alerts = [...ctx.alerts.values()].sort(compareAlerts);
+  const counts: Partial<Record<Detector, number>> = {};
+  for (const a of alerts) counts[a.detector] = (counts[a.detector] ?? 0) + 1;
+  return { alerts, suppressed: ctx.suppressed, counts };
+}
+
+const RANKS: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const rank = (s: Severity): number => RANKS[s];
