@@ -8,7 +8,7 @@
  * over records or segments is handled by re-reading from the start once more bytes are there; a
  * handshake spread over several records is copied once into a scratch buffer, otherwise read in place.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import { certNames, readCertNames } from './der.js';
 import { APP_TLS, type FlowMeta } from './flow-meta.js';
 
@@ -308,16 +308,50 @@ export function alpnChars(buf: Buffer, start: number, len: number): string {
   return HEX[f >> 4] + HEX[l & 0x0f];
 }
 
-const hex4 = (v: number): string => (v | 0x10000).toString(16).slice(1);
 const two = (n: number): string => (n > 99 ? '99' : n < 10 ? `0${n}` : `${n}`);
 
-function hash12(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+/** SHA-256 in one call where Node has it (20.12+): measurably cheaper than createHash per digest. */
+const sha256Hex: (data: Buffer) => string =
+  typeof hashOnce === 'function'
+    ? (data) => hashOnce('sha256', data, 'hex') as string
+    : (data) => createHash('sha256').update(data).digest('hex');
+
+/** The JA4 b/c input text is written here as ASCII (lists sorted in sortScratch): no strings. */
+const sortScratch = new Uint16Array(1024);
+let hexOut = Buffer.allocUnsafe(8 * 1024);
+const HEX_BYTES = Buffer.from(HEX, 'latin1');
+
+/** Writes n values of `list` as comma-separated 4-digit hex at `pos`; returns the new position. */
+function writeHexList(list: ArrayLike<number>, n: number, pos: number): number {
+  if (hexOut.length < pos + n * 5 + 8) {
+    const bigger = Buffer.allocUnsafe((pos + n * 5 + 8) * 2);
+    hexOut.copy(bigger, 0, 0, pos);
+    hexOut = bigger;
+  }
+  for (let i = 0; i < n; i++) {
+    if (i > 0) hexOut[pos++] = 0x2c;
+    const v = list[i];
+    hexOut[pos++] = HEX_BYTES[(v >> 12) & 15];
+    hexOut[pos++] = HEX_BYTES[(v >> 8) & 15];
+    hexOut[pos++] = HEX_BYTES[(v >> 4) & 15];
+    hexOut[pos++] = HEX_BYTES[v & 15];
+  }
+  return pos;
+}
+
+function sorted(list: ArrayLike<number>, skipSniAlpn: boolean): Uint16Array {
+  let n = 0;
+  for (let i = 0; i < list.length && n < sortScratch.length; i++) {
+    const v = list[i];
+    if (skipSniAlpn && (v === EXT_SNI || v === EXT_ALPN)) continue;
+    sortScratch[n++] = v;
+  }
+  return sortScratch.subarray(0, n).sort();
 }
 
 /**
- * JA4 from the parts of a ClientHello (GREASE already removed; `exts` in wire order with SNI/ALPN
- * included, `sigAlgs` in wire order). Sorts `ciphers`/`exts` copies, not the inputs.
+ * JA4 from the parts of a ClientHello (GREASE already removed; `extList` in wire order with SNI/ALPN
+ * included, `sigAlgList` in wire order). The inputs are not modified.
  */
 export function ja4(
   proto: string,
@@ -330,17 +364,22 @@ export function ja4(
 ): string {
   const a =
     proto + ja4Version(version) + (sni ? 'd' : 'i') + two(cipherList.length) + two(extList.length) + alpn;
-  const cs = Array.from(cipherList).sort((x, y) => x - y);
-  const b = cs.length === 0 ? '000000000000' : hash12(cs.map(hex4).join(','));
-  const es = Array.from(extList)
-    .filter((e) => e !== EXT_SNI && e !== EXT_ALPN)
-    .sort((x, y) => x - y);
-  let c: string;
-  if (es.length === 0) c = '000000000000';
-  else {
-    let raw = es.map(hex4).join(',');
-    if (sigAlgList.length > 0) raw += '_' + Array.from(sigAlgList).map(hex4).join(',');
-    c = hash12(raw);
+  const cs = sorted(cipherList, false);
+  let b = '000000000000';
+  if (cs.length > 0) {
+    const n = writeHexList(cs, cs.length, 0); // may grow hexOut: take the view after
+    b = sha256Hex(hexOut.subarray(0, n)).slice(0, 12);
+  }
+  // sortScratch is reused for the extensions below: the ciphers are hashed by now
+  const es = sorted(extList, true);
+  let c = '000000000000';
+  if (es.length > 0) {
+    let n = writeHexList(es, es.length, 0);
+    if (sigAlgList.length > 0) {
+      hexOut[n++] = 0x5f; // '_'
+      n = writeHexList(sigAlgList, sigAlgList.length, n);
+    }
+    c = sha256Hex(hexOut.subarray(0, n)).slice(0, 12);
   }
   return `${a}_${b}_${c}`;
 }

@@ -24,6 +24,7 @@ const expected = JSON.parse(
   readFileSync(resolve(ROOT, 'test/fixtures/meta/expected.json'), 'utf8'),
 ) as Record<string, Record<Category, string[]>>;
 
+/** `unreachable` counts are upper bounds; `later-query` counts are exact. */
 const KNOWN_GAPS: Record<
   string,
   { why: 'later-query' | 'unreachable'; missing: Partial<Record<Category, number>> }
@@ -53,8 +54,12 @@ describe('names camwatch finds in the captures, against tshark', () => {
       const found = foundNames(r);
       for (const c of CATEGORIES) {
         const missing = want[c].filter((n) => !found[c].has(n));
-        const allowed = KNOWN_GAPS[file]?.missing[c] ?? 0;
-        expect(missing.length, `${c} missing: ${missing.slice(0, 5).join(' ')}`).toBe(allowed);
+        const gap = KNOWN_GAPS[file];
+        const allowed = gap?.missing[c] ?? 0;
+        const msg = `${c} missing: ${missing.slice(0, 5).join(' ')}`;
+        // Unreachable names may become reachable as the decoders grow (tunnels, link types).
+        if (gap?.why === 'unreachable') expect(missing.length, msg).toBeLessThanOrEqual(allowed);
+        else expect(missing.length, msg).toBe(allowed);
       }
     });
   }
