@@ -41,6 +41,7 @@ class CaptureFlows implements PacketSink {
   nonIpPackets = 0;
   readonly unknownLink = new Map<number, number>();
   unaddressable = 0;
+  linkTruncated = 0;
 
   constructor(
     private readonly file: string,
@@ -72,9 +73,15 @@ class CaptureFlows implements PacketSink {
       if (r === Decoded.NotIp) this.nonIpPackets++;
       else if (r === Decoded.UnknownLink)
         this.unknownLink.set(linkType, (this.unknownLink.get(linkType) ?? 0) + 1);
-      else {
+      else if (r === Decoded.LinkTruncated) {
+        this.linkTruncated++;
+        this.ctx.stats.problems.add('link-header-truncated', `${capLen} bytes captured`, {
+          file: this.file,
+          record: recordNo,
+        });
+      } else {
         this.unaddressable++;
-        this.ctx.stats.problems.add('packet-too-short-for-ip', `${capLen} bytes captured`, {
+        this.ctx.stats.problems.add('ip-header-truncated', `${capLen} bytes captured`, {
           file: this.file,
           record: recordNo,
         });
@@ -105,6 +112,7 @@ class CaptureFlows implements PacketSink {
     c.ipPackets = (c.ipPackets ?? 0) + this.ipPackets;
     c.nonIpPackets = (c.nonIpPackets ?? 0) + this.nonIpPackets;
     c.unaddressablePackets = (c.unaddressablePackets ?? 0) + this.unaddressable;
+    c.linkTruncatedPackets = (c.linkTruncatedPackets ?? 0) + this.linkTruncated;
     c.evictedFlows = (c.evictedFlows ?? 0) + this.table.stats.evicted;
     c.peakFlows = Math.max(c.peakFlows ?? 0, this.table.stats.peakFlows);
     c.orphanFragments = (c.orphanFragments ?? 0) + this.fragments.orphans;

@@ -89,6 +89,17 @@ export class PcapReader implements RecordFormat {
       );
     }
     this.fracToMs = m === MAGIC_NS || m === MAGIC_NS_SWAPPED ? 1e-6 : 1e-3;
+    const major = this.littleEndian ? h.readUInt16LE(4) : h.readUInt16BE(4);
+    if (major !== 2) {
+      throw new InputError(
+        'CW_ERR_INPUT_MALFORMED',
+        `${this.file}: pcap major version ${major} at byte 4, only 2 exists`,
+        {
+          file: this.file,
+          offset: 4,
+        },
+      );
+    }
     this.snapLen = this.u32(h, 16);
     // The low 16 bits are the link type; the high bits carry FCS information.
     this.linkType = this.u32(h, 20) & 0xffff;

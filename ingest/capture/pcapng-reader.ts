@@ -67,7 +67,7 @@ export class PcapngReader implements RecordFormat {
     if (this.blocks === 0) {
       throw new InputError(
         'CW_ERR_INPUT_TRUNCATED',
-        `${this.file}: pcapng file ends inside its first block`,
+        `${this.file}: pcapng file ends inside its section header (${this.framer.pending} bytes of it present)`,
         {
           file: this.file,
           offset: 0,
@@ -153,9 +153,20 @@ export class PcapngReader implements RecordFormat {
       case INTERFACE_DESCRIPTION:
         this.interfaceBlock(buf, off, len, fileOffset);
         break;
-      case SECTION_HEADER:
+      case SECTION_HEADER: {
+        const major = this.u16(buf, off + 12);
+        const minor = this.u16(buf, off + 14);
+        // 1.0 is the format; 1.2 was written by old tools and means the same (libpcap reads both).
+        if (len < 28 || major !== 1 || (minor !== 0 && minor !== 2)) {
+          throw new InputError(
+            'CW_ERR_INPUT_MALFORMED',
+            `${this.file}: section header at byte ${fileOffset} has ${len < 28 ? `length ${len}, minimum is 28` : `version ${major}.${minor}, only 1.0 and 1.2 exist`}`,
+            { file: this.file, offset: fileOffset },
+          );
+        }
         this.interfaces = [];
         break;
+      }
       default:
         break; // statistics, name resolution, custom, decryption secrets: nothing for flows
     }

@@ -16,6 +16,9 @@ export const LINKTYPE = {
   IPV4: 228,
   IPV6: 229,
   NFLOG: 239,
+  /** Apple's PKTAP as written by macOS tcpdump (DLT_USER2), and its registered number. */
+  PKTAP_APPLE: 149,
+  PKTAP: 258,
   LINUX_SLL2: 276,
 } as const;
 

@@ -16,8 +16,10 @@ export const Decoded = {
   NotIp: 1,
   /** The link type is one camwatch does not decode: counted by type. */
   UnknownLink: 2,
-  /** Too short or broken before the IP addresses: counted as malformed, no flow. */
+  /** An IP packet too short to carry its addresses: counted as malformed, no flow. */
   Unaddressable: 3,
+  /** Cut short inside the link-layer header, so not known to be IP: counted as malformed, no flow. */
+  LinkTruncated: 4,
 } as const;
 export type Decoded = (typeof Decoded)[keyof typeof Decoded];
 
@@ -147,10 +149,10 @@ export class PacketDecoder {
       case LINKTYPE.IPV6:
         return this.ipv6(buf, off, end);
       case LINKTYPE.LINUX_SLL:
-        if (len < 16) return Decoded.Unaddressable;
+        if (len < 16) return Decoded.LinkTruncated;
         return this.etherType((buf[off + 14] << 8) | buf[off + 15], buf, off + 16, end);
       case LINKTYPE.LINUX_SLL2:
-        if (len < 20) return Decoded.Unaddressable;
+        if (len < 20) return Decoded.LinkTruncated;
         return this.etherType((buf[off] << 8) | buf[off + 1], buf, off + 20, end);
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP:
@@ -159,19 +161,22 @@ export class PacketDecoder {
         return this.ppp(buf, off, end);
       case LINKTYPE.NFLOG:
         return this.nflog(buf, off, end);
+      case LINKTYPE.PKTAP:
+      case LINKTYPE.PKTAP_APPLE:
+        return this.pktap(buf, off, end);
       default:
         return Decoded.UnknownLink;
     }
   }
 
   private ethernet(buf: Buffer, off: number, end: number): Decoded {
-    if (end - off < 14) return Decoded.Unaddressable;
+    if (end - off < 14) return Decoded.LinkTruncated;
     this.macOff = off;
     let type = (buf[off + 12] << 8) | buf[off + 13];
     let o = off + 14;
     // 802.1Q / 802.1ad / old QinQ tags, any depth; the outermost id is the one kept.
     while (type === ETHERTYPE_8021Q || type === ETHERTYPE_8021AD || type === ETHERTYPE_QINQ_OLD) {
-      if (end - o < 4) return Decoded.Unaddressable;
+      if (end - o < 4) return Decoded.LinkTruncated;
       if (this.vlan === 0) this.vlan = ((buf[o] << 8) | buf[o + 1]) & 0x0fff;
       type = (buf[o + 2] << 8) | buf[o + 3];
       o += 4;
@@ -191,7 +196,7 @@ export class PacketDecoder {
 
   /** BSD loopback: a 4-byte address family in the writer's byte order (NULL) or network order (LOOP). */
   private nullLink(linkType: number, buf: Buffer, off: number, end: number): Decoded {
-    if (end - off < 4) return Decoded.Unaddressable;
+    if (end - off < 4) return Decoded.LinkTruncated;
     let af = buf.readUInt32BE(off);
     if (linkType === LINKTYPE.NULL && af > 0xffff) af = buf.readUInt32LE(off);
     if (af === 2) return this.ipv4(buf, off + 4, end);
@@ -202,7 +207,7 @@ export class PacketDecoder {
   private ppp(buf: Buffer, off: number, end: number): Decoded {
     let o = off;
     if (end - o >= 2 && buf[o] === 0xff && buf[o + 1] === 0x03) o += 2; // HDLC address/control
-    if (end - o < 2) return Decoded.Unaddressable;
+    if (end - o < 2) return Decoded.LinkTruncated;
     // Protocol field compression: a 1-byte protocol has its low bit set.
     if (buf[o] & 1) return this.pppProtocol(buf[o], buf, o + 1, end);
     return this.pppProtocol((buf[o] << 8) | buf[o + 1], buf, o + 2, end);
@@ -216,13 +221,13 @@ export class PacketDecoder {
 
   /** Linux NFLOG: a 4-byte header then TLVs (host byte order, little-endian here); type 9 is the packet. */
   private nflog(buf: Buffer, off: number, end: number): Decoded {
-    if (end - off < 4) return Decoded.Unaddressable;
+    if (end - off < 4) return Decoded.LinkTruncated;
     const family = buf[off];
     let o = off + 4;
     while (end - o >= 4) {
       const tlvLen = buf[o] | (buf[o + 1] << 8);
       const tlvType = buf[o + 2] | (buf[o + 3] << 8);
-      if (tlvLen < 4) return Decoded.Unaddressable;
+      if (tlvLen < 4) return Decoded.LinkTruncated;
       if (tlvType === 9) {
         const pEnd = Math.min(end, o + tlvLen);
         return family === 10 ? this.ipv6(buf, o + 4, pEnd) : this.ipByVersion(buf, o + 4, pEnd);
@@ -232,8 +237,24 @@ export class PacketDecoder {
     return Decoded.NotIp;
   }
 
+  /** Apple PKTAP: a little-endian header whose length is at 0 and inner link type at 8. */
+  private pktap(buf: Buffer, off: number, end: number): Decoded {
+    if (end - off < 12) return Decoded.LinkTruncated;
+    const headerLen = buf.readUInt32LE(off);
+    const inner = buf.readUInt32LE(off + 8);
+    if (
+      headerLen < 12 ||
+      headerLen > end - off ||
+      inner === LINKTYPE.PKTAP ||
+      inner === LINKTYPE.PKTAP_APPLE
+    ) {
+      return Decoded.LinkTruncated;
+    }
+    return this.decode(inner, buf, off + headerLen, end - off - headerLen);
+  }
+
   private ipByVersion(buf: Buffer, o: number, end: number): Decoded {
-    if (end - o < 1) return Decoded.Unaddressable;
+    if (end - o < 1) return Decoded.LinkTruncated;
     const v = buf[o] >> 4;
     if (v === 4) return this.ipv4(buf, o, end);
     if (v === 6) return this.ipv6(buf, o, end);
@@ -248,7 +269,10 @@ export class PacketDecoder {
     this.dst0 = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
     this.src1 = this.src2 = this.src3 = this.dst1 = this.dst2 = this.dst3 = 0;
     const ihl = (buf[o] & 0x0f) * 4;
-    const totalLength = (buf[o + 2] << 8) | buf[o + 3];
+    let totalLength = (buf[o + 2] << 8) | buf[o + 3];
+    // A zero total length comes from TCP segmentation offload on the capturing host: the packet is
+    // what was captured (Wireshark presumes the same).
+    if (totalLength === 0) totalLength = end - o;
     this.ipLen = totalLength;
     this.proto = buf[o + 9];
     const fragField = (buf[o + 6] << 8) | buf[o + 7];
