@@ -3,6 +3,7 @@ import { registerFlows } from './commands/flows.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerIngests } from './commands/ingests.js';
 import { registerLookup } from './commands/lookup.js';
+import { registerRules } from './commands/rules.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerIngests(program);
   registerLookup(program);
+  registerRules(program);
   return program;
 }
