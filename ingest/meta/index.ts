@@ -62,6 +62,7 @@ import {
 } from './tls.js';
 
 export { APP_NAMES, createFlowMeta, FlowMeta, type MetaContext } from './flow-meta.js';
+export { mergeDnsNames } from './passive-dns.js';
 export { ja4 } from './tls.js';
 
 export interface MetaOptions {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mergeDnsNames } from '../../ingest/meta/index.js';
 import { hex } from './hex.js';
 import { FlowFeeder } from './inspect-helpers.js';
 
@@ -80,4 +81,20 @@ describe('DNS', () => {
       expect(f.problems.total).toBe(1);
     });
   }
+});
+
+describe('passive DNS rows', () => {
+  it('merges observations by client, name, type and address', () => {
+    const f = new FlowFeeder(17, 40000, 53);
+    f.send(false, CNAME_RESPONSE, 1000).send(false, CNAME_RESPONSE, 5000);
+    const rows = [...mergeDnsNames(f.names).values()];
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({
+      name: 'cam.example.com',
+      address: '192.0.2.7',
+      count: 2,
+      firstSeen: 1000,
+      lastSeen: 5000,
+    });
+  });
 });
