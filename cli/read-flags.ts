@@ -1,5 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { type CaptureOptions, DEFAULT_FLOW_TABLE_OPTIONS, type FlowTableOptions } from '../ingest/index.js';
+import {
+  type CaptureOptions,
+  DEFAULT_FLOW_TABLE_OPTIONS,
+  DEFAULT_META_OPTIONS,
+  type FlowTableOptions,
+} from '../ingest/index.js';
 
 /** Flags shared by every command that reads inputs (flows, ingest, scan). */
 export interface ReadFlagValues {
@@ -51,5 +56,5 @@ export function captureReaderOptions(f: ReadFlagValues): CaptureOptions {
     closedLingerMs: d.closedLingerMs,
     maxFlows: f.maxFlows ?? d.maxFlows,
   };
-  return { flowTable };
+  return { flowTable, meta: f.meta ? DEFAULT_META_OPTIONS : false };
 }

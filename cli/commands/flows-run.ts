@@ -13,11 +13,11 @@ function endpoint(ip: string, port: number, proto: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-const TABLE_HEADER = `${'start'.padEnd(24)}  ${'proto'.padEnd(5)}  ${'originator'.padEnd(28)}  ${'responder'.padEnd(28)}  ${'pkts'.padStart(13)}  ${'bytes'.padStart(17)}  ${'state'.padEnd(6)}  name`;
+const TABLE_HEADER = `${'start'.padEnd(24)}  ${'proto'.padEnd(5)}  ${'originator'.padEnd(30)}  ${'responder'.padEnd(30)}  ${'pkts'.padStart(13)}  ${'bytes'.padStart(17)}  ${'state'.padEnd(6)}  name`;
 
 function tableRow(f: Flow): string {
   const name = f.tlsSni ?? f.httpHost ?? f.dnsQuery ?? '';
-  return `${isoTime(f.start)}  ${(PROTO_NAMES[f.proto] ?? String(f.proto)).padEnd(5)}  ${endpoint(f.origIp, f.origPort, f.proto).padEnd(28)}  ${endpoint(f.respIp, f.respPort, f.proto).padEnd(28)}  ${`${f.origPackets}/${f.respPackets}`.padStart(13)}  ${`${f.origBytes}/${f.respBytes}`.padStart(17)}  ${(f.state ?? '').padEnd(6)}  ${name}`;
+  return `${isoTime(f.start)}  ${(PROTO_NAMES[f.proto] ?? String(f.proto)).padEnd(5)}  ${endpoint(f.origIp, f.origPort, f.proto).padEnd(30)}  ${endpoint(f.respIp, f.respPort, f.proto).padEnd(30)}  ${`${f.origPackets}/${f.respPackets}`.padStart(13)}  ${`${f.origBytes}/${f.respBytes}`.padStart(17)}  ${(f.state ?? '').padEnd(6)}  ${name}`;
 }
 
 export async function runFlows(inputs: string[], flags: FlowsFlags): Promise<number> {

@@ -1,14 +1,15 @@
 import type { DnsName, Flow } from '../../model/index.js';
 import { InputError } from '../../model/index.js';
 import { Decoded, MALFORMED_REASON, PacketDecoder } from '../decode/packet-decoder.js';
-import {
-  DEFAULT_FLOW_TABLE_OPTIONS,
-  FlowTable,
-  type FlowTableOptions,
-  type PayloadInspector,
-} from '../flow/flow-table.js';
+import { DEFAULT_FLOW_TABLE_OPTIONS, FlowTable, type FlowTableOptions } from '../flow/flow-table.js';
 import { FragmentPorts } from '../flow/fragment-ports.js';
 import type { OpenedInput } from '../input/open-input.js';
+import {
+  createMetaInspector,
+  DEFAULT_META_OPTIONS,
+  type MetaContext,
+  type MetaOptions,
+} from '../meta/index.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../reader.js';
 import type { PacketSink } from './packet-sink.js';
 import { isPcap, PcapReader } from './pcap-reader.js';
@@ -17,11 +18,8 @@ import { isPcapng, PcapngReader } from './pcapng-reader.js';
 /** Options of the capture readers (`ctx.options`). */
 export interface CaptureOptions {
   flowTable: FlowTableOptions;
-  /**
-   * Builds the payload inspector for one input (ingest/meta), given where to put passive-DNS names;
-   * absent: no application metadata is extracted.
-   */
-  inspector?: (names: DnsName[], ctx: ReadContext, file: string) => PayloadInspector<unknown>;
+  /** Application metadata (ingest/meta) on the first bytes of each flow; false: none at all. */
+  meta: MetaOptions | false;
 }
 
 const BATCH_FLOWS = 5_000;
@@ -42,6 +40,7 @@ class CaptureFlows implements PacketSink {
   readonly unknownLink = new Map<number, number>();
   unaddressable = 0;
   linkTruncated = 0;
+  private readonly metaCtx: MetaContext;
 
   constructor(
     private readonly file: string,
@@ -49,7 +48,8 @@ class CaptureFlows implements PacketSink {
     private readonly ctx: ReadContext,
     opts: CaptureOptions,
   ) {
-    const inspector = opts.inspector?.(this.names, ctx, file);
+    this.metaCtx = { names: this.names, problems: ctx.stats.problems, file, format, record: 0 };
+    const inspector = opts.meta === false ? undefined : createMetaInspector(opts.meta, this.metaCtx);
     this.table = new FlowTable(
       opts.flowTable,
       (f) => this.flows.push(f),
@@ -89,6 +89,7 @@ class CaptureFlows implements PacketSink {
       return;
     }
     this.ipPackets++;
+    this.metaCtx.record = recordNo;
     if (d.malformed !== 0) {
       this.ctx.stats.problems.add(MALFORMED_REASON[d.malformed], `IPv${d.ipVersion} proto ${d.proto}`, {
         file: this.file,
@@ -136,7 +137,11 @@ async function* readCapture(
   ctx: ReadContext,
   format: 'pcap' | 'pcapng',
 ): AsyncGenerator<IngestBatch> {
-  const opts = { flowTable: DEFAULT_FLOW_TABLE_OPTIONS, ...(ctx.options as Partial<CaptureOptions>) };
+  const opts: CaptureOptions = {
+    flowTable: DEFAULT_FLOW_TABLE_OPTIONS,
+    meta: DEFAULT_META_OPTIONS,
+    ...(ctx.options as Partial<CaptureOptions>),
+  };
   const cf = new CaptureFlows(input.name, format, ctx, opts);
   const reader: PacketReader =
     format === 'pcap' ? new PcapReader(input.name, cf) : new PcapngReader(input.name, cf, ctx.stats.problems);
