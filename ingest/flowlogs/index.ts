@@ -1,4 +1,6 @@
 import type { FormatReader } from '../reader.js';
+import { awsVpcReader } from './cloud/aws-vpc-reader.js';
+import { azureNsgReader, gcpVpcReader } from './cloud/azure-gcp-readers.js';
 import { netflowFileReader, netflowPcapReader } from './netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from './nfdump/nfdump-reader.js';
 import { zeekReader } from './zeek/zeek-reader.js';
@@ -12,6 +14,9 @@ export const FLOWLOG_READERS: readonly FormatReader[] = [
   zeekReader,
   nfdumpCsvReader,
   nfdumpJsonReader,
+  azureNsgReader,
+  gcpVpcReader,
+  awsVpcReader,
 ];
 
 /**

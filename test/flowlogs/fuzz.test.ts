@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { awsVpcReader } from '../../ingest/flowlogs/cloud/aws-vpc-reader.js';
+import { azureNsgReader, gcpVpcReader } from '../../ingest/flowlogs/cloud/azure-gcp-readers.js';
 import { netflowFileReader, netflowPcapReader } from '../../ingest/flowlogs/netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from '../../ingest/flowlogs/nfdump/nfdump-reader.js';
 import { zeekReader } from '../../ingest/flowlogs/zeek/zeek-reader.js';
@@ -45,6 +47,15 @@ const CASES: Case[] = [
     reader: netflowPcapReader,
     seeds: [fixture('netflow/softflowd-iphone-v9.pcap'), fixture('netflow/softflowd-iphone-v10.pcap')],
   },
+  {
+    reader: awsVpcReader,
+    seeds: [
+      'flowlogs/aws-vpc/integrations-ecs-samples.log',
+      'flowlogs/aws-vpc/beats-tcp-flag-sequence-v3-custom-with-header.log',
+    ],
+  },
+  { reader: azureNsgReader, seeds: [fixture('cloud/azure-nsg-v2.json')] },
+  { reader: gcpVpcReader, seeds: [fixture('cloud/gcp-vpc-flows.jsonl')] },
 ];
 
 async function survives(

@@ -77,20 +77,27 @@ export class CaptureUdpSource {
         if (b.readUInt32LE(p) === PCAPNG_SHB) {
           const bom = b.readUInt32LE(p + 8);
           this.le = bom === 0x1a2b3c4d;
-          if (!this.le && bom !== 0x4d3c2b1a)
-            return this.broken(p, 'pcapng section header has no byte-order magic');
+          if (!this.le && bom !== 0x4d3c2b1a) {
+            this.broken(p, 'pcapng section header has no byte-order magic');
+            return;
+          }
           this.ifLinks.length = 0;
         }
         const len = this.u32(b, p + 4);
-        if (len < 12 || len % 4 !== 0 || len > MAX_RECORD)
-          return this.broken(p, `pcapng block length ${len}`);
+        if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
+          this.broken(p, `pcapng block length ${len}`);
+          return;
+        }
         if (p + len > b.length) break;
         this.block(b, p, len);
         p += len;
       } else {
         if (p + 16 > b.length) break;
         const capLen = this.u32(b, p + 8);
-        if (capLen > MAX_RECORD) return this.broken(p, `pcap record length ${capLen}`);
+        if (capLen > MAX_RECORD) {
+          this.broken(p, `pcap record length ${capLen}`);
+          return;
+        }
         if (p + 16 + capLen > b.length) break;
         this.counts.packets++;
         this.linkPacket(this.linkType, b, p + 16, capLen);
@@ -161,7 +168,10 @@ export class CaptureUdpSource {
     let et = -1;
     let p = o;
     if (link === 1) {
-      if (len < 14) return this.notUdp();
+      if (len < 14) {
+        this.notUdp();
+        return;
+      }
       et = b.readUInt16BE(o + 12);
       p = o + 14;
       while ((et === 0x8100 || et === 0x88a8 || et === 0x9100) && p + 4 <= end) {
@@ -171,22 +181,34 @@ export class CaptureUdpSource {
     } else if (link === 101 || link === 12 || link === 14 || link === 228 || link === 229) {
       et = -2;
     } else if (link === 113) {
-      if (len < 16) return this.notUdp();
+      if (len < 16) {
+        this.notUdp();
+        return;
+      }
       et = b.readUInt16BE(o + 14);
       p = o + 16;
     } else if (link === 276) {
-      if (len < 20) return this.notUdp();
+      if (len < 20) {
+        this.notUdp();
+        return;
+      }
       et = b.readUInt16BE(o);
       p = o + 20;
     } else if (link === 0 || link === 108) {
-      if (len < 4) return this.notUdp();
+      if (len < 4) {
+        this.notUdp();
+        return;
+      }
       et = -2;
       p = o + 4;
     } else {
       this.counts.unknownLink++;
       return;
     }
-    if (p >= end) return this.notUdp();
+    if (p >= end) {
+      this.notUdp();
+      return;
+    }
     const v = b[p] >> 4;
     if (et === 0x0800 || (et === -2 && v === 4)) this.ipv4(b, p, end);
     else if (et === 0x86dd || (et === -2 && v === 6)) this.ipv6(b, p, end);
@@ -198,9 +220,15 @@ export class CaptureUdpSource {
   }
 
   private ipv4(b: Buffer, p: number, end: number): void {
-    if (p + 20 > end) return this.notUdp();
+    if (p + 20 > end) {
+      this.notUdp();
+      return;
+    }
     const ihl = (b[p] & 0x0f) * 4;
-    if (ihl < 20 || b[p + 9] !== 17) return this.notUdp();
+    if (ihl < 20 || b[p + 9] !== 17) {
+      this.notUdp();
+      return;
+    }
     const frag = b.readUInt16BE(p + 6);
     if ((frag & 0x3fff) !== 0) {
       this.counts.fragments++;
@@ -211,18 +239,27 @@ export class CaptureUdpSource {
   }
 
   private ipv6(b: Buffer, p: number, end: number): void {
-    if (p + 40 > end) return this.notUdp();
+    if (p + 40 > end) {
+      this.notUdp();
+      return;
+    }
     if (b[p + 6] === 44) {
       this.counts.fragments++;
       return;
     }
-    if (b[p + 6] !== 17) return this.notUdp();
+    if (b[p + 6] !== 17) {
+      this.notUdp();
+      return;
+    }
     const plen = b.readUInt16BE(p + 4);
     this.udp(b, p + 40, Math.min(end, p + 40 + plen), ipv6Text(b, p + 8));
   }
 
   private udp(b: Buffer, p: number, end: number, exporter: string): void {
-    if (p + 8 > end) return this.notUdp();
+    if (p + 8 > end) {
+      this.notUdp();
+      return;
+    }
     const ulen = b.readUInt16BE(p + 4);
     const stop = ulen >= 8 ? Math.min(end, p + ulen) : end;
     this.out.push({ exporter, payload: Buffer.from(b.subarray(p + 8, stop)), packet: this.counts.packets });

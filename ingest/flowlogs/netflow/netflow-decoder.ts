@@ -352,7 +352,7 @@ export class NetflowDecoder {
     const unixSecs = buf.readUInt32BE(off + 8);
     const unixNsecs = buf.readUInt32BE(off + 12);
     const sampling = buf.readUInt16BE(off + 22) & 0x3fff;
-    const rate = sampling > 1 ? sampling : 1;
+    const rate = Math.max(sampling, 1);
     const exportMs = unixSecs * 1000 + Math.floor(unixNsecs / 1e6);
     for (let i = 0; i < count; i++) {
       const o = off + 24 + i * 48;
@@ -714,11 +714,11 @@ export class NetflowDecoder {
         s.proto = buf[o + len - 1];
         break;
       case A.TcpFlags:
-        s.tcpFlags = (s.tcpFlags < 0 ? 0 : s.tcpFlags) | buf[o + len - 1];
+        s.tcpFlags = Math.max(s.tcpFlags, 0) | buf[o + len - 1];
         break;
       case A.RevRevTcpFlags:
         // The reverse direction's flags: the Flow keeps one OR of both sides.
-        s.tcpFlags = (s.tcpFlags < 0 ? 0 : s.tcpFlags) | buf[o + len - 1];
+        s.tcpFlags = Math.max(s.tcpFlags, 0) | buf[o + len - 1];
         break;
       case A.SrcPort:
         if (len <= 2) s.srcPort = readUint(buf, o, len);
@@ -872,7 +872,7 @@ export class NetflowDecoder {
     const f = blankFlow(format, origin.file, origin.record);
     f.start = start;
     f.end = end;
-    f.proto = s.proto < 0 ? 0 : s.proto;
+    f.proto = Math.max(s.proto, 0);
     let origIsSrc = true;
     // biflowDirection 2 = reverseInitiator: the destination started the conversation.
     if (s.biflowDirection === 2) origIsSrc = false;
@@ -887,7 +887,7 @@ export class NetflowDecoder {
     if (f.proto === 6 && s.tcpFlags >= 0) f.tcpFlags = s.tcpFlags & 0xff;
     if (f.proto === 1 || f.proto === 58) {
       let tc = s.icmpTypeCode;
-      if (tc < 0 && s.icmpType >= 0) tc = (s.icmpType << 8) | (s.icmpCode < 0 ? 0 : s.icmpCode);
+      if (tc < 0 && s.icmpType >= 0) tc = (s.icmpType << 8) | Math.max(s.icmpCode, 0);
       // Exporters without ICMP elements put type*256+code in the destination port.
       if (tc < 0) tc = s.dstPort;
       f.origPort = tc;

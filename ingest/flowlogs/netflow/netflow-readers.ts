@@ -1,8 +1,4 @@
 import { type Flow, ProblemLog } from '../../../model/index.js';
-import { isPcap, PcapReader } from '../../capture/pcap-reader.js';
-import { isPcapng, PcapngReader } from '../../capture/pcapng-reader.js';
-import { ipv4Text as addrV4, ipv6Text as addrV6 } from '../../decode/address-text.js';
-import { Decoded, PacketDecoder } from '../../decode/packet-decoder.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
 import { FLOWLOG_BATCH_RECORDS, newBatch } from '../flow-batch.js';

@@ -1,7 +1,7 @@
 import type { ProblemLog } from '../../../model/index.js';
 import { ByteInterner, ipAt, latin1, parseSecondsToMs, parseTimeText, parseUint } from '../byte-parse.js';
 import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
-import { ipFromText, macFromText } from '../ip-text.js';
+import { macFromText } from '../ip-text.js';
 import { protoNumber } from '../protocol-names.js';
 import {
   dnsNames,
