@@ -1,7 +1,12 @@
 import type { DnsName, Flow } from '../../model/index.js';
 import { InputError } from '../../model/index.js';
 import { Decoded, MALFORMED_REASON, PacketDecoder } from '../decode/packet-decoder.js';
-import { DEFAULT_FLOW_TABLE_OPTIONS, FlowTable, type FlowTableOptions } from '../flow/flow-table.js';
+import {
+  DEFAULT_FLOW_TABLE_OPTIONS,
+  FlowTable,
+  type FlowTableOptions,
+  type PayloadInspector,
+} from '../flow/flow-table.js';
 import { FragmentPorts } from '../flow/fragment-ports.js';
 import type { OpenedInput } from '../input/open-input.js';
 import {
@@ -20,6 +25,8 @@ export interface CaptureOptions {
   flowTable: FlowTableOptions;
   /** Application metadata (ingest/meta) on the first bytes of each flow; false: none at all. */
   meta: MetaOptions | false;
+  /** Replaces the metadata inspector (tests record payloads through this). */
+  inspector?: (names: DnsName[], ctx: ReadContext, file: string) => PayloadInspector<unknown>;
 }
 
 const BATCH_FLOWS = 5_000;
@@ -49,7 +56,9 @@ class CaptureFlows implements PacketSink {
     opts: CaptureOptions,
   ) {
     this.metaCtx = { names: this.names, problems: ctx.stats.problems, file, format, record: 0 };
-    const inspector = opts.meta === false ? undefined : createMetaInspector(opts.meta, this.metaCtx);
+    const inspector =
+      opts.inspector?.(this.names, ctx, file) ??
+      (opts.meta === false ? undefined : createMetaInspector(opts.meta, this.metaCtx));
     this.table = new FlowTable(
       opts.flowTable,
       (f) => this.flows.push(f),
