@@ -110,7 +110,7 @@ export function createEnricher(config: EnricherConfig = {}, deps: EnricherDeps =
       class: cls,
       watched: inventory.isWatched(p),
       inventory: inventory.lookupParsed(p),
-      geo: cls === 'public' ? geo.lookup(canon) : NO_GEO,
+      geo: cls === 'public' ? geo.lookupParsed(p, canon) : NO_GEO,
     });
   };
 

@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { classifyIPv4, classifyIPv6 } from './address-class.js';
 import { type AsnTable, loadAsnTable } from './asn-table.js';
 import { createBoundedCache } from './bounded-cache.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip-address.js';
+import { formatIPv4, formatIPv6, type ParsedAddress, parseAddress } from './ip-address.js';
 import { type GeoInfo, type MmdbSource, openMmdb } from './mmdb-source.js';
 
 export type { GeoInfo } from './mmdb-source.js';
@@ -56,6 +56,8 @@ export interface Geo {
    * change it. Non-public and garbage addresses give an empty object.
    */
   lookup(ip: string): Readonly<GeoInfo>;
+  /** Same for an address already parsed, given with its canonical text (the cache key). */
+  lookupParsed(addr: ParsedAddress, canonicalText: string): Readonly<GeoInfo>;
   readonly sources: readonly GeoSourceInfo[];
   /** Open-data packages that were wanted but are not installed. */
   readonly missingOpenData: readonly string[];
@@ -178,31 +180,16 @@ export function createGeo(config: GeoConfig = {}): Geo {
   }
 
   const cache = createBoundedCache<Readonly<GeoInfo>>(config.cacheSize ?? 65_536);
-  const words = new Uint32Array(4);
 
-  const resolveUncached = (ip: string): Readonly<GeoInfo> => {
-    let v4 = parseIPv4(ip);
-    let text: string;
-    if (v4 >= 0) {
-      if (classifyIPv4(v4) !== 'public') return EMPTY;
-      text = ip;
-    } else {
-      if (!parseIPv6(ip, words)) return EMPTY;
-      if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) {
-        v4 = words[3];
-        if (classifyIPv4(v4) !== 'public') return EMPTY;
-        text = formatIPv4(v4);
-      } else {
-        if (classifyIPv6(words) !== 'public') return EMPTY;
-        text = formatIPv6(words);
-      }
-    }
+  /** `text`: the canonical text of `p` (what the MMDB readers are asked). */
+  const resolveUncached = (p: ParsedAddress, text: string): Readonly<GeoInfo> => {
+    if ((p.version === 4 ? classifyIPv4(p.v4) : classifyIPv6(p.words)) !== 'public') return EMPTY;
     const out: GeoInfo = {};
     for (const s of order) {
       let got: GeoInfo | undefined;
       if (s.mmdb) got = s.mmdb.lookup(text);
       else if (s.table) {
-        const h = v4 >= 0 ? s.table.lookupV4(v4) : s.table.lookupV6(words);
+        const h = p.version === 4 ? s.table.lookupV4(p.v4) : s.table.lookupV6(p.words);
         if (h) got = h.asOrg === undefined ? { asn: h.asn } : { asn: h.asn, asOrg: h.asOrg };
       }
       if (!got) continue;
@@ -224,8 +211,20 @@ export function createGeo(config: GeoConfig = {}): Geo {
       if (typeof ip !== 'string') return EMPTY;
       let v = cache.get(ip);
       if (v === undefined) {
-        v = resolveUncached(ip);
+        const p = parseAddress(ip);
+        v =
+          p === undefined
+            ? EMPTY
+            : resolveUncached(p, p.version === 4 ? formatIPv4(p.v4) : formatIPv6(p.words));
         cache.set(ip, v);
+      }
+      return v;
+    },
+    lookupParsed(p, text) {
+      let v = cache.get(text);
+      if (v === undefined) {
+        v = resolveUncached(p, text);
+        cache.set(text, v);
       }
       return v;
     },

@@ -50,8 +50,9 @@ export function parseIPv6(s: string, out: Uint32Array): boolean {
   let end = s.indexOf('%');
   if (end < 0) end = s.length;
   if (end < 2 || end > 45) return false;
-  const groups: number[] = [];
-  let gap = -1; // index in groups where '::' sits
+  const g = groups16; // module scratch: no allocation per call
+  let n = 0; // groups written
+  let gap = -1; // index in g where '::' sits
   let i = 0;
   if (s.charCodeAt(0) === 58 /* : */) {
     if (s.charCodeAt(1) !== 58) return false;
@@ -78,39 +79,43 @@ export function parseIPv6(s: string, out: Uint32Array): boolean {
     }
     if (j < end && s.charCodeAt(j) === 46 /* . */) {
       const v4 = parseIPv4(s.slice(i, end));
-      if (v4 < 0 || groups.length > 6) return false;
-      groups.push(v4 >>> 16, v4 & 0xffff);
+      if (v4 < 0 || n > 6) return false;
+      g[n++] = v4 >>> 16;
+      g[n++] = v4 & 0xffff;
       i = end;
       break;
     }
-    if (j === i || j - i > 4) return false;
-    groups.push(v);
-    if (groups.length > 8) return false;
+    if (j === i || j - i > 4 || n === 8) return false;
+    g[n++] = v;
     i = j;
     if (i === end) break;
     if (s.charCodeAt(i) !== 58) return false;
     i++;
     if (s.charCodeAt(i) === 58) {
       if (gap >= 0) return false;
-      gap = groups.length;
+      gap = n;
       i++;
       if (i === end) break;
     } else if (i === end) {
       return false; // trailing single ':'
     }
   }
-  let words: number[];
   if (gap >= 0) {
-    if (groups.length > 7) return false;
-    const fill = new Array<number>(8 - groups.length).fill(0);
-    words = [...groups.slice(0, gap), ...fill, ...groups.slice(gap)];
-  } else {
-    if (groups.length !== 8) return false;
-    words = groups;
+    if (n > 7) return false;
+    const shift = 8 - n;
+    for (let k = n - 1; k >= gap; k--) g[k + shift] = g[k];
+    for (let k = gap; k < gap + shift; k++) g[k] = 0;
+  } else if (n !== 8) {
+    return false;
   }
-  for (let k = 0; k < 4; k++) out[k] = ((words[2 * k] << 16) | words[2 * k + 1]) >>> 0;
+  out[0] = ((g[0] << 16) | g[1]) >>> 0;
+  out[1] = ((g[2] << 16) | g[3]) >>> 0;
+  out[2] = ((g[4] << 16) | g[5]) >>> 0;
+  out[3] = ((g[6] << 16) | g[7]) >>> 0;
   return true;
 }
+
+const groups16 = new Uint16Array(8);
 
 /** A parsed address. IPv4-mapped IPv6 comes back as version 4. */
 export type ParsedAddress =
@@ -130,8 +135,11 @@ export function parseAddress(s: string): ParsedAddress | undefined {
 
 /** RFC 5952 text of four words (lower case, longest zero run of ≥2 groups compressed). */
 export function formatIPv6(words: Uint32Array | readonly number[]): string {
-  const g: number[] = [];
-  for (let k = 0; k < 4; k++) g.push(words[k] >>> 16, words[k] & 0xffff);
+  const g = groups16;
+  for (let k = 0; k < 4; k++) {
+    g[2 * k] = words[k] >>> 16;
+    g[2 * k + 1] = words[k] & 0xffff;
+  }
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -147,9 +155,17 @@ export function formatIPv6(words: Uint32Array | readonly number[]): string {
     }
     i = j;
   }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    out += g[i].toString(16);
+    if (i < 7) out += ':';
+  }
+  return out;
 }
 
 /** Canonical text of an address (dotted IPv4, RFC 5952 IPv6), or undefined for garbage. */
