@@ -3,18 +3,18 @@
  * (no exception, no hang: the suite's timeout is the bound), keep its buffers within the budget and
  * count what it rejects. CAMWATCH_FUZZ_RUNS raises the number of runs (CI uses a longer budget).
  */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureOptions } from '../../ingest/capture/capture-reader.js';
-import { DEFAULT_FLOW_TABLE_OPTIONS } from '../../ingest/flow/flow-table.js';
+import { describe, expect, it } from 'vitest';
 import { readCertNames } from '../../ingest/meta/der.js';
 import { parseDnsMessage } from '../../ingest/meta/dns.js';
 import { createFlowMeta, createMetaInspector, type FlowMeta } from '../../ingest/meta/index.js';
 import { inspectQuicClient } from '../../ingest/meta/quic.js';
 import { parseClientHello } from '../../ingest/meta/tls.js';
-import { readInputs } from '../../ingest/read-inputs.js';
 import { ProblemLog } from '../../model/problem-log.js';
-import { data } from '../helpers/paths.js';
+import { ROOT } from '../helpers/paths.js';
 
 const RUNS = Number(process.env.CAMWATCH_FUZZ_RUNS ?? 300);
 const BUDGET = 4096;
@@ -27,33 +27,20 @@ interface Pkt {
   payload: Buffer;
 }
 
-/** The payload packets of each flow of some real captures, as the flow table hands them over. */
-async function recordFlows(files: string[]): Promise<Pkt[][]> {
-  const flows: Pkt[][] = [];
-  const capture: Partial<CaptureOptions> = {
-    flowTable: DEFAULT_FLOW_TABLE_OPTIONS,
-    inspector: () => ({
-      create: (): Pkt[] => {
-        const f: Pkt[] = [];
-        flows.push(f);
-        return f;
-      },
-      inspect: (m: unknown, proto, sp, dp, fromOrig, buf, off, len) => {
-        const f = m as Pkt[];
-        f.push({ proto, sp, dp, fromOrig, payload: Buffer.from(buf.subarray(off, off + len)) });
-        return f.length < 8;
-      },
-      finish: () => {},
-    }),
-  };
-  for await (const _ of readInputs(
-    files.map((f) => data(f)),
-    { readerOptions: { '*': capture as Record<string, unknown> } },
-  )) {
-    // flows are recorded by the inspector
-  }
-  return flows.filter((f) => f.length > 0);
-}
+/**
+ * The first payload packets of each conversation of some real captures, as tshark sees them
+ * (test/fixtures/meta/make-fuzz-seeds.sh writes them), by group: dns, tls, quic, text, udp.
+ */
+const seeds = JSON.parse(readFileSync(resolve(ROOT, 'test/fixtures/meta/fuzz-seeds.json'), 'utf8')) as Record<
+  string,
+  Array<Array<Omit<Pkt, 'payload'> & { hex: string }>>
+>;
+const recorded: Record<string, Pkt[][]> = Object.fromEntries(
+  Object.entries(seeds).map(([g, flows]) => [
+    g,
+    flows.map((f) => f.map(({ hex, ...p }) => ({ ...p, payload: Buffer.from(hex, 'hex') }))),
+  ]),
+);
 
 function feed(pkts: Pkt[], budget = BUDGET): { meta: FlowMeta; problems: ProblemLog; calls: number } {
   const problems = new ProblemLog();
@@ -105,31 +92,7 @@ function mutate(
 }
 
 describe('metadata extractors under mutated real packets', () => {
-  const groups: Record<string, string[]> = {
-    dns: [
-      'pcap/dns/zeek-dns-edns-ecs.pcap',
-      'pcap/dns/suricata-dns-tcp-www-google-com.pcap',
-      'pcap/dns/zeek-mdns.pcap',
-    ],
-    tls: [
-      'pcap/tls/zeek-tls1.2.pcap',
-      'pcap/tls/suricata-ja4-tls.pcap',
-      'pcap/tls/zeek-chrome-1250-tls-x25519-kyber.pcap',
-    ],
-    quic: ['pcap/quic/suricata-ja4-quic.pcap', 'pcap/quic/zeek-quicv2-http3-443.pcap'],
-    text: [
-      'pcap/http/zeek-http-get.pcap',
-      'pcap/rtsp/ndpi-rtsp_setup_http.pcapng',
-      'pcap/ssdp-upnp/ndpi-ssdp-m-search-ua.pcap',
-    ],
-    udp: ['pcap/stun/ndpi-stun.pcap', 'pcap/ntp/zeek-ntp.pcap', 'pcap/ssdp-upnp/ndpi-natpmp.pcap'],
-  };
-  const recorded: Record<string, Pkt[][]> = {};
-  beforeAll(async () => {
-    for (const [k, files] of Object.entries(groups)) recorded[k] = await recordFlows(files);
-  });
-
-  for (const k of Object.keys(groups)) {
+  for (const k of Object.keys(recorded)) {
     it(`${k}: mutated flows never throw and stay within the budget`, () => {
       const flows = recorded[k];
       expect(flows.length).toBeGreaterThan(0);

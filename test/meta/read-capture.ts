@@ -1,8 +1,8 @@
-/** Runs one capture through camwatch's real reader and flow table with the metadata inspector. */
+/** Runs one capture through camwatch's real reader and flow table, which call the metadata inspector. */
 
 import type { CaptureOptions } from '../../ingest/capture/capture-reader.js';
 import { DEFAULT_FLOW_TABLE_OPTIONS } from '../../ingest/flow/flow-table.js';
-import { createMetaInspector, type MetaOptions } from '../../ingest/meta/index.js';
+import type { MetaOptions } from '../../ingest/meta/index.js';
 import { readInputs } from '../../ingest/read-inputs.js';
 import type { DnsName, Flow } from '../../model/index.js';
 import { ProblemLog } from '../../model/problem-log.js';
@@ -20,12 +20,9 @@ export async function readCaptureWithMeta(
   const flows: Flow[] = [];
   const names: DnsName[] = [];
   let problems = new ProblemLog();
-  const capture: Partial<CaptureOptions> = {
-    flowTable: DEFAULT_FLOW_TABLE_OPTIONS,
-    inspector: (n, ctx, file) => createMetaInspector(opts, { names: n, problems: ctx.stats.problems, file }),
-  };
+  const capture: CaptureOptions = { flowTable: DEFAULT_FLOW_TABLE_OPTIONS, meta: opts };
   for await (const b of readInputs([path], {
-    readerOptions: { '*': capture as Record<string, unknown> },
+    readerOptions: { '*': capture as unknown as Record<string, unknown> },
     onInputDone: (r) => {
       problems = r.stats.problems;
     },
