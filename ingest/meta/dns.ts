@@ -132,16 +132,16 @@ export function parseDnsMessage(
   const ns = buf.readUInt16BE(off + 8);
   const ar = buf.readUInt16BE(off + 10);
   let pos = off + DNS_HEADER_LEN;
-  let qname = '';
+  // The question's text is made only when kept: as the flow's first query, or for a response
+  // that has a record worth keeping (walked again then, from qPos).
+  let qPos = -1;
   let budget = MAX_RECORDS;
   for (let i = 0; i < qd && budget > 0; i++, budget--) {
-    const wantText = i === 0 && (isResponse || meta.dnsQuery === '');
+    const wantText = i === 0 && meta.dnsQuery === '';
     const next = walkName(buf, pos, off, end, wantText);
     if (next < 0) return walkError;
-    if (wantText) {
-      qname = nameText();
-      if (meta.dnsQuery === '') meta.dnsQuery = qname;
-    }
+    if (i === 0) qPos = pos;
+    if (wantText) meta.dnsQuery = nameText();
     pos = next + 4; // QTYPE, QCLASS
     if (pos > end) return DNS_TRUNCATED;
   }
@@ -150,7 +150,8 @@ export function parseDnsMessage(
   const total = an + ns + ar;
   // The CNAME chain from the question: addresses reached through it are named by the question.
   let chain: string[] | null = null;
-  const qLower = qname.toLowerCase();
+  let qname: string | null = null;
+  let qLower = '';
   for (let i = 0; i < total && budget > 0; i++, budget--) {
     const ownerPos = pos;
     const next = walkName(buf, pos, off, end, false);
@@ -178,6 +179,10 @@ export function parseDnsMessage(
       typeName = 'CNAME';
     } else {
       continue;
+    }
+    if (qname === null) {
+      qname = qPos >= 0 && walkName(buf, qPos, off, end, true) >= 0 ? nameText() : '';
+      qLower = qname.toLowerCase();
     }
     walkName(buf, ownerPos, off, end, true);
     const owner = nameText();
