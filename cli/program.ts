@@ -1,18 +1,22 @@
 import { Command } from 'commander';
+import { registerCollect } from './commands/collect.js';
 import { registerFlows } from './commands/flows.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerIngests } from './commands/ingests.js';
 import { registerLookup } from './commands/lookup.js';
+import { registerNames } from './commands/names.js';
 import { registerRules } from './commands/rules.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')
     .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
     .version('0.1.0');
+  registerCollect(program);
   registerFlows(program);
   registerIngest(program);
   registerIngests(program);
   registerLookup(program);
+  registerNames(program);
   registerRules(program);
   return program;
 }
