@@ -8,6 +8,7 @@
  * `--total`: flows in the store for the query figures (the rest is written untimed).
  * Figures go to stdout as a small table; nothing here asserts timings.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, performance.now() - t0];
 }
 
+/** CPU ms of this process (every thread: V8, chDB's engine threads) while `fn` runs. */
+async function cpuTimed<T>(fn: () => Promise<T>): Promise<[T, number, number]> {
+  const c0 = process.cpuUsage();
+  const [r, ms] = await timed(fn);
+  const c = process.cpuUsage(c0);
+  return [r, ms, (c.user + c.system) / 1000];
+}
+
 async function main(): Promise<void> {
   const dir = args.data ?? mkdtempSync(join(tmpdir(), 'camwatch-bench-'));
   const gen = new SyntheticFlows();
@@ -46,32 +55,38 @@ async function main(): Promise<void> {
   try {
     // 1. Encoding alone.
     const batches: Flow[][] = [];
-    for (let n = 0; n < ROWS; n += BATCH) batches.push(gen.batch(Math.min(BATCH, ROWS - n), DAY));
+    let k = 0;
+    const stamp = (b: Flow[]): Flow[] => {
+      const id = `bench-${k++ % 10}`;
+      for (const f of b) f.ingestId = id;
+      return b;
+    };
+    for (let n = 0; n < ROWS; n += BATCH) batches.push(stamp(gen.batch(Math.min(BATCH, ROWS - n), DAY)));
     const w = new RowBinaryBuffer(8 << 20);
     let bytes = 0;
-    const t0 = performance.now();
-    for (const b of batches) {
-      w.reset();
-      encodeFlows(w, b);
-      bytes += w.pos;
-    }
-    const encMs = performance.now() - t0;
+    const [, encMs, encCpu] = await cpuTimed(async () => {
+      for (const b of batches) {
+        w.reset();
+        encodeFlows(w, b);
+        bytes += w.pos;
+      }
+    });
     results.push([
       'encode RowBinary',
       `${fmt((ROWS / encMs) * 1000)} flows/s`,
-      `${(bytes / ROWS).toFixed(0)} B/row`,
+      `${fmt((ROWS / encCpu) * 1000)} flows per CPU-s; ${(bytes / ROWS).toFixed(0)} B/row`,
     ]);
 
     // 2. Encode + insert into the embedded store, pipelined as the ingest does it.
     const writer = new FlowWriter(store);
-    const [, wMs] = await timed(async () => {
+    const [, wMs, wCpu] = await cpuTimed(async () => {
       for (const b of batches) await writer.write(b);
       await writer.flush();
     });
     results.push([
       'write flows (encode + insert)',
       `${fmt((ROWS / wMs) * 1000)} flows/s`,
-      `${fmt(ROWS)} rows in ${(wMs / 1000).toFixed(2)} s`,
+      `${fmt(ROWS)} rows in ${(wMs / 1000).toFixed(2)} s; ${fmt((ROWS / wCpu) * 1000)} flows per CPU-s (all threads)`,
     ]);
     batches.length = 0;
 
@@ -80,7 +95,7 @@ async function main(): Promise<void> {
     const [, fillMs] = await timed(async () => {
       while (left > 0) {
         const n = Math.min(BATCH, left);
-        await writer.write(gen.batch(n, DAY));
+        await writer.write(stamp(gen.batch(n, DAY)));
         left -= n;
       }
       await writer.flush();
@@ -132,6 +147,29 @@ async function main(): Promise<void> {
       `${one[2].toFixed(1)} ms (median of 5)`,
       `${fmt(TOTAL)} flows`,
     ]);
+    // 5. Removing one ingest's rows (a tenth of the table), the two ways ClickHouse offers.
+    const [, lwMs] = await timed(() =>
+      store.command("DELETE FROM flows WHERE ingest_id = 'bench-1' SETTINGS lightweight_deletes_sync = 2"),
+    );
+    results.push([
+      'DELETE one ingest (lightweight)',
+      `${fmt(lwMs)} ms`,
+      `${fmt(TOTAL / 10)} of ${fmt(TOTAL)} rows`,
+    ]);
+    const [, muMs] = await timed(() =>
+      store.command("ALTER TABLE flows DELETE WHERE ingest_id = 'bench-2' SETTINGS mutations_sync = 2"),
+    );
+    results.push([
+      'ALTER TABLE DELETE one ingest',
+      `${fmt(muMs)} ms`,
+      `${fmt(TOTAL / 10)} of ${fmt(TOTAL)} rows`,
+    ]);
+
+    // 6. SHA-256 of the input, the ledger's first pass over a file.
+    const blob = Buffer.alloc(256 << 20, 7);
+    const [, shaMs] = await timed(async () => createHash('sha256').update(blob).digest('hex'));
+    results.push(['SHA-256 (ledger identity)', `${fmt((256 / shaMs) * 1000)} MB/s`, 'in memory, 256 MB']);
+
     const [cnt] = await timed(() => store.rows<{ n: string }>('SELECT count() AS n FROM flows'));
     const [size] = await timed(() =>
       store.rows<{ b: string }>(

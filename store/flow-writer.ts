@@ -22,16 +22,46 @@ export class FlowWriter {
   /** Rows handed to `write` so far. */
   rowsQueued = 0;
 
-  constructor(private readonly store: Store) {}
+  /**
+   * `onReject` hears of a flow that cannot be stored (an address that is not one); the rest of
+   * its batch is written. Without it, such a flow fails the batch.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly onReject?: (flow: Flow, reason: string) => void,
+  ) {}
+
+  /** The slow path after a batch failed to encode: row by row, leaving out the bad ones. */
+  private encodeEach(flows: readonly Flow[]): number {
+    this.w.reset();
+    let n = 0;
+    for (let i = 0; i < flows.length; i++) {
+      const at = this.w.pos;
+      try {
+        encodeFlows(this.w, flows, i, i + 1);
+        n++;
+      } catch (e) {
+        if (!this.onReject) throw e;
+        this.w.pos = at;
+        this.onReject(flows[i], (e as Error).message);
+      }
+    }
+    return n;
+  }
 
   async write(flows: readonly Flow[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (flows.length === 0) return;
     this.w.reset();
-    encodeFlows(this.w, flows);
+    let n = flows.length;
+    try {
+      encodeFlows(this.w, flows);
+    } catch {
+      n = this.encodeEach(flows);
+    }
     await this.pending; // one insert in flight; this batch was encoded while it ran
     if (this.failure !== undefined) throw this.failure;
-    const n = flows.length;
+    if (n === 0) return;
     this.rowsQueued += n;
     const h = this.store.insertRowBinary(
       'flows',

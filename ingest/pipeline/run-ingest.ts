@@ -214,7 +214,9 @@ async function ingestOne(
 
   // 4. Read, enrich, write.
   const batchRows = Math.max(1, opts.batchRows ?? Math.min(DEFAULT_BATCH_ROWS, 1_000_000));
-  const writer = new FlowWriter(store);
+  const writer = new FlowWriter(store, (f, reason) =>
+    stats.problems.add('unstorable-flow', reason, { file, record: f.sourceRecord }),
+  );
   let pending: Flow[] = [];
   let pendingNames: DnsName[] = [];
   let nameCount = 0;

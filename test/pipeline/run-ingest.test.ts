@@ -100,15 +100,23 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
     writeFileSync(junk, Buffer.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3]));
     const mixed = join(files, 'mixed.jsonl');
     const lines = (await import('node:fs')).readFileSync(A, 'utf8').split('\n').slice(0, 10);
-    lines.splice(3, 0, '{"start": "not a time"', '{"start":"2026-11-20T00:00:00.000Z"}');
+    const badAddress = JSON.parse(lines[0]);
+    badAddress.respIp = '10.0.0.300';
+    lines.splice(
+      3,
+      0,
+      '{"start": "not a time"',
+      '{"start":"2026-11-20T00:00:00.000Z"}',
+      JSON.stringify(badAddress),
+    );
     writeFileSync(mixed, `${lines.join('\n')}\n`);
     const rs = await runIngest([join(files, 'missing.pcap'), junk, mixed], { store });
     expect(rs[0]).toMatchObject({ status: 'failed' });
     expect(rs[0].error).toContain('missing.pcap');
     expect(rs[1]).toMatchObject({ status: 'failed' });
     expect(rs[1].error).toContain('junk.bin');
-    expect(rs[2]).toMatchObject({ status: 'complete', flows: 10, rejected: 2 });
-    expect(rs[2].problems.map((p) => p.reason).sort()).toEqual(['bad-flow', 'bad-json']);
+    expect(rs[2]).toMatchObject({ status: 'complete', flows: 10, rejected: 3 });
+    expect(rs[2].problems.map((p) => p.reason).sort()).toEqual(['bad-flow', 'bad-json', 'unstorable-flow']);
     expect(await countFlows(store)).toBe(10);
   });
 

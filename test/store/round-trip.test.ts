@@ -33,4 +33,31 @@ describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
       expect(flows.some((f) => (f as Record<string, unknown>)[field.name] !== undefined)).toBe(true);
     }
   });
+
+  it('stores addresses in every text form and reads them back in canonical form', async () => {
+    h = testStore(kind);
+    store = await h.open();
+    const cases: Array<[string, string]> = [
+      ['0.0.0.0', '0.0.0.0'],
+      ['255.255.255.255', '255.255.255.255'],
+      ['::1', '::1'],
+      ['2001:DB8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+      ['2001:db8:85a3:0000:0000:8a2e:0370:7334', '2001:db8:85a3::8a2e:370:7334'],
+      ['::ffff:10.1.2.3', '10.1.2.3'],
+      ['64:ff9b::192.0.2.33', '64:ff9b::c000:221'],
+      ['fe80::1%eth0', 'fe80::1'],
+    ];
+    const flows = cases.map(([ip], i) => ({ ...minimalFlow(i), origIp: ip }));
+    await writeFlows(store, flows);
+    const back = new Map((await readFlows(store)).map((f) => [f.start, f.origIp]));
+    expect(flows.map((f) => back.get(f.start))).toEqual(cases.map(([, canon]) => canon));
+  });
+
+  it('refuses a flow whose address is not one, naming it', async () => {
+    h = testStore(kind);
+    store = await h.open();
+    const bad = { ...minimalFlow(1), respIp: '10.0.0.300' };
+    await expect(writeFlows(store, [bad])).rejects.toThrow(/not an IP address: '10.0.0.300'/);
+    expect(await countFlows(store)).toBe(0);
+  });
 });
