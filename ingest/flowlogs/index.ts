@@ -24,3 +24,11 @@ export const FLOWLOG_READERS: readonly FormatReader[] = [
  * a pcap too, and is read as exported flows, not as packets.
  */
 export const FLOWLOG_READERS_BEFORE_CAPTURE: readonly FormatReader[] = [netflowPcapReader];
+
+export {
+  createUdpCollector,
+  DEFAULT_UDP_COLLECTOR_CONFIG,
+  parseListen,
+  type UdpCollector,
+  type UdpCollectorConfig,
+} from './netflow/udp-collector.js';
