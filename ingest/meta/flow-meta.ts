@@ -15,8 +15,10 @@ export const APP_NATPMP = 9;
 export const APP_PCP = 10;
 /** WS-Discovery (SOAP over UDP 3702): ONVIF cameras announce and answer probes with it. */
 export const APP_WSD = 11;
+/** RTP/RTCP media over UDP (the video after an RTSP SETUP). */
+export const APP_RTP = 12;
 /** Sniffed long enough without recognising anything. */
-export const APP_UNKNOWN = 12;
+export const APP_UNKNOWN = 13;
 
 /** The `appProto` value per APP_* number (strings made once). */
 export const APP_NAMES: readonly string[] = [
@@ -32,6 +34,7 @@ export const APP_NAMES: readonly string[] = [
   'natpmp',
   'pcp',
   'wsd',
+  'rtp',
   '',
 ];
 
@@ -103,6 +106,9 @@ export class FlowMeta {
   messages = 0;
   /** Distinct STUN method-class pairs kept in `stun`. */
   stunPairs = 0;
+  /** SSRC and sequence number of a first RTP candidate packet (-1: none yet). */
+  rtpSsrc = -1;
+  rtpSeq = -1;
   /** 1 after an HTTP CONNECT: the bytes after each side's head are TLS (a proxy tunnel). */
   tunnel = 0;
   /** QUIC CRYPTO-stream reassembly (client Initials), made on the first Initial. */

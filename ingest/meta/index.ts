@@ -5,7 +5,8 @@
  *
  * Dispatch is by port AND by content: a TLS handshake record or an HTTP/RTSP request line on any TCP
  * port, STUN's magic cookie or a padded QUIC v1/v2 Initial on any UDP port; DNS (53, 5353, 5355), NTP
- * (123), SSDP (1900), NAT-PMP/PCP (5351), QUIC/gQUIC (443), RTSP (554, 8554) by port. A flow that
+ * (123), SSDP (1900), NAT-PMP/PCP (5351), QUIC/gQUIC (443), RTSP (554, 8554) by port; RTP/RTCP
+ * media by content (two packets of one SSRC, or an RTCP report). A flow that
  * shows nothing known in its first MAX_SNIFF payload packets is given up.
  *
  * Cost bound: at most `maxBytesPerFlow` payload bytes per direction are looked at (UDP message
@@ -35,6 +36,7 @@ import {
   APP_NTP,
   APP_PCP,
   APP_QUIC,
+  APP_RTP,
   APP_RTSP,
   APP_SSDP,
   APP_STUN,
@@ -50,6 +52,7 @@ import { looksLikeResponse, parseRequestHead, sniffRequest } from './http-head.j
 import { inspectNatPmp } from './natpmp.js';
 import { inspectNtp, looksLikeNtp } from './ntp.js';
 import { inspectQuicClient, looksLikeQuic, QUIC_V1, QUIC_V2 } from './quic.js';
+import { confirmsRtp, looksLikeRtcp } from './rtp.js';
 import { inspectStun, looksLikeClassicStun, looksLikeStun } from './stun.js';
 import {
   inspectDtls,
@@ -126,8 +129,15 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
     ctx.problems.add(reason, PROBLEM_DETAIL[reason] ?? reason, { file: ctx.file, record: ctx.record });
   };
 
-  /** Classifies the first UDP payload of a flow. */
-  function classifyUdp(sp: number, dp: number, buf: Buffer, off: number, len: number): number {
+  /** Classifies the first UDP payloads of a flow (RTP needs two: `meta` keeps the first). */
+  function classifyUdp(
+    meta: FlowMeta,
+    sp: number,
+    dp: number,
+    buf: Buffer,
+    off: number,
+    len: number,
+  ): number {
     if (isDnsPort(sp) || isDnsPort(dp)) return APP_DNS; // malformed messages are counted, not skipped
     if ((sp === 123 || dp === 123) && looksLikeNtp(buf, off, len)) return APP_NTP;
     if (sp === 1900 || dp === 1900) {
@@ -147,6 +157,7 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
     // HTTPU request (M-SEARCH * HTTP/1.1, NOTIFY ...) on another port: SSDP-style discovery
     if (sniffRequest(buf, off, len) === APP_HTTP) return APP_SSDP;
     if ((sp === 3702 || dp === 3702) && len > 0 && buf[off] === 0x3c) return APP_WSD; // '<' of the SOAP XML
+    if (looksLikeRtcp(buf, off, len) || confirmsRtp(meta, buf, off, len)) return APP_RTP;
     return APP_NONE;
   }
 
@@ -163,7 +174,7 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
   ): boolean {
     let app = meta.app;
     if (app === APP_NONE) {
-      app = classifyUdp(sp, dp, buf, off, len);
+      app = classifyUdp(meta, sp, dp, buf, off, len);
       if (app === APP_NONE) {
         if (++meta.sniffed >= MAX_SNIFF) {
           meta.app = APP_UNKNOWN;
@@ -206,7 +217,7 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
         if (!looksLikeDtls(buf, off, len)) return true;
         return !(inspectDtls(meta, buf, off, len) && meta.ja4 !== '');
       default:
-        return false; // WS-Discovery: the port and '<' say enough
+        return false; // WS-Discovery, RTP: recognising them is all
     }
   }
 

@@ -75,3 +75,22 @@ describe('sniffing', () => {
     expect(h.flow().httpMethod).toBe('OPTIONS');
   });
 });
+
+describe('RTP/RTCP', () => {
+  const rtp = (seq: number) =>
+    hex(`80 60 ${seq.toString(16).padStart(4, '0')} 00002710 deadbeef 7c85 ${'00'.repeat(20)}`); // V2, PT 96, seq, ts, SSRC, FU-A
+  it('recognises RTP on a negotiated port after two packets of one SSRC', () => {
+    const f = new FlowFeeder(17, 50000, 50002);
+    f.send(true, rtp(100));
+    expect(f.meta.app).toBe(0);
+    f.send(true, rtp(101));
+    expect(f.flow().appProto).toBe('rtp');
+    expect(f.open).toBe(false);
+  });
+  it('does not take random high bits for RTP, and knows an RTCP sender report at once', () => {
+    const f = new FlowFeeder(17, 50000, 50002).send(true, rtp(100)).send(true, rtp(400));
+    expect(f.flow().appProto).toBeUndefined();
+    const sr = hex(`80 c8 0006 deadbeef ${'00'.repeat(20)}`); // V2, SR, length 6 words (28 bytes), SSRC
+    expect(new FlowFeeder(17, 50001, 50003).send(true, sr).flow().appProto).toBe('rtp');
+  });
+});
