@@ -77,6 +77,37 @@ describe('protocol facts from the captures', () => {
     });
   });
 
+  it('agrees with the JA4 nDPI publishes for the same captures (b and c parts; a per the FoxIO spec)', async () => {
+    // ntop/nDPI tests/cfgs/default/result/{no_sni.pcap,tls_port_80.pcapng,
+    // tls_1.3_unidirectional_client.pcapng}.out. nDPI writes 'd' even without an SNI extension and
+    // takes the first two ALPN characters ('ht' for http/1.1); the FoxIO spec says 'i' and first+last
+    // ('h1'), which is what camwatch writes, so only those characters differ.
+    const ndpi: Array<[string, string[]]> = [
+      [
+        'pcap/tls/ndpi-no_sni.pcap',
+        [
+          't13d1814h2_e8a523a41297_7673359314f0',
+          't13d1813h2_e8a523a41297_a36e8500eb55',
+          't13d1813h2_e8a523a41297_0d6ff543c596',
+          't13d1814h2_e8a523a41297_d267a5f792d4',
+        ],
+      ],
+      ['pcap/tls/ndpi-tls_port_80.pcapng', ['t12d550500_168bb377f8c8_a1e935682795']],
+      ['pcap/tls/ndpi-tls_1.3_unidirectional_client.pcapng', ['t13d1713ht_5b57614c22b0_352634941f3a']],
+    ];
+    for (const [file, published] of ndpi) {
+      const r = await readCaptureWithMeta(data(file));
+      const ours = new Set(r.flows.map((f) => f.ja4).filter((j) => j !== undefined));
+      const asSpec = (j: string, hasSni: boolean) =>
+        `${j.slice(0, 3)}${hasSni ? 'd' : 'i'}${j.slice(4, 8)}${j.slice(8, 10) === 'ht' ? 'h1' : j.slice(8, 10)}${j.slice(10)}`;
+      for (const j of published) {
+        const sniFlow = r.flows.find((f) => f.ja4?.slice(10) === j.slice(10));
+        expect(sniFlow, `${file} ${j}`).toBeDefined();
+        expect(ours.has(asSpec(j, sniFlow?.tlsSni !== undefined)), `${file} ${j}`).toBe(true);
+      }
+    }
+  });
+
   it('reads TLS 1.2 certificate names (as tshark shows them)', async () => {
     const r = await readCaptureWithMeta(data('pcap/tls/zeek-tls1.2.pcap'));
     expect(r.flows[0]).toMatchObject({
