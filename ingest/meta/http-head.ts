@@ -127,10 +127,10 @@ export function parseRequestHead(
       problem(HTTP_BAD_LINE);
       return STREAM_DONE;
     }
-    const method = text(buf, off, sp1);
-    if (app === APP_SSDP) ssdpHead = method;
+    if (app === APP_SSDP) ssdpHead = text(buf, off, sp1);
     else if (meta.httpMethod === '') {
-      meta.httpMethod = method;
+      // made once: a head spread over segments is parsed again from its start as bytes arrive
+      meta.httpMethod = text(buf, off, sp1);
       setTarget(meta, buf, sp1 + 1, sp2);
     }
   }
