@@ -1,13 +1,14 @@
 /**
  * Application metadata: names and protocol facts from the first bytes of each flow (DNS, TLS/JA4,
- * QUIC, HTTP, RTSP, SSDP, STUN/TURN, NTP, NAT-PMP/PCP). The flow table calls `inspect` for each packet
- * that carries payload until it returns false, then `finish` when it emits the flow.
+ * QUIC, HTTP, RTSP, SSDP, WS-Discovery, STUN/TURN, NTP, NAT-PMP/PCP, RTP); README.md beside it has
+ * the design. The flow table calls `inspect` for each packet that carries payload until it returns
+ * false, then `finish` when it emits the flow.
  *
  * Dispatch is by port AND by content: a TLS handshake record or an HTTP/RTSP request line on any TCP
  * port, STUN's magic cookie or a padded QUIC v1/v2 Initial on any UDP port; DNS (53, 5353, 5355), NTP
  * (123), SSDP (1900), NAT-PMP/PCP (5351), QUIC/gQUIC (443), RTSP (554, 8554) by port; RTP/RTCP
- * media by content (two packets of one SSRC, or an RTCP report). A flow that
- * shows nothing known in its first MAX_SNIFF payload packets is given up.
+ * media by content (two packets of one SSRC, or an RTCP report). A flow that shows nothing known in
+ * its first MAX_SNIFF payload packets is given up.
  *
  * Cost bound: at most `maxBytesPerFlow` payload bytes per direction are looked at (UDP message
  * protocols: at most `maxMessagesPerFlow` datagrams), so payload work is a small bounded cost per flow.
@@ -17,11 +18,15 @@
  *
  * Bad input is counted in `ctx.problems` by reason (dns-bad-pointer, tls-bad-record, ...), never thrown.
  *
- * The interface (refined from the first sketch):
- * - `getClientIp()` replaces `getClientIp()`: the destination address of the current packet, which is the
- *   DNS client for a response whichever side started the flow (and the group for mDNS multicast).
- * - `createFlowMeta()` makes the per-flow state; `MetaContext` gained optional `format`, `ingestId`
- *   (copied into DnsName) and `record` (current packet number, for problem locations).
+ * The interface (refined from the first sketch; it is the flow table's PayloadInspector<FlowMeta>):
+ * - `create()` makes the per-flow state (also exported as `createFlowMeta()`); the table calls it on a
+ *   flow's first payload packet, so flows without payload cost nothing.
+ * - `getClientIp()` is the flow originator's address: the DNS client in the usual case. When the
+ *   originator itself answers (mDNS announcements to the multicast group, a capture that starts
+ *   mid-flow) the observation names the responder as client.
+ * - `MetaContext` gained optional `format`, `ingestId` (copied into DnsName) and `record` (the current
+ *   packet number, which the caller keeps up to date so problems say where).
+ * - `MetaOptions.maxMessagesPerFlow` bounds UDP message protocols (DNS, STUN, QUIC...) by datagrams.
  * - Limitation: TCP segments are taken in capture order (no sequence numbers are passed), so a
  *   retransmitted or reordered segment inside the first bytes can spoil that direction's parse.
  */
