@@ -1,6 +1,7 @@
 import type { FormatReader } from '../reader.js';
 import { awsVpcReader } from './cloud/aws-vpc-reader.js';
 import { azureNsgReader, gcpVpcReader } from './cloud/azure-gcp-readers.js';
+import { genericCsvReader } from './generic-csv/generic-csv-reader.js';
 import { netflowFileReader, netflowPcapReader } from './netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from './nfdump/nfdump-reader.js';
 import { zeekReader } from './zeek/zeek-reader.js';
@@ -17,6 +18,8 @@ export const FLOWLOG_READERS: readonly FormatReader[] = [
   azureNsgReader,
   gcpVpcReader,
   awsVpcReader,
+  // Last: it claims a file only when a column mapping sits beside it.
+  genericCsvReader,
 ];
 
 /**

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { awsVpcReader } from '../../ingest/flowlogs/cloud/aws-vpc-reader.js';
 import { azureNsgReader, gcpVpcReader } from '../../ingest/flowlogs/cloud/azure-gcp-readers.js';
+import { genericCsvReader } from '../../ingest/flowlogs/generic-csv/generic-csv-reader.js';
 import { netflowFileReader, netflowPcapReader } from '../../ingest/flowlogs/netflow/netflow-readers.js';
 import { nfdumpCsvReader, nfdumpJsonReader } from '../../ingest/flowlogs/nfdump/nfdump-reader.js';
 import { zeekReader } from '../../ingest/flowlogs/zeek/zeek-reader.js';
@@ -56,6 +57,11 @@ const CASES: Case[] = [
   },
   { reader: azureNsgReader, seeds: [fixture('cloud/azure-nsg-v2.json')] },
   { reader: gcpVpcReader, seeds: [fixture('cloud/gcp-vpc-flows.jsonl')] },
+  {
+    reader: genericCsvReader,
+    seeds: [fixture('generic-csv/firewall-traffic.csv')],
+    options: { 'generic-csv': { mapping: fixture('generic-csv/firewall-traffic.csv.camwatch.yaml') } },
+  },
 ];
 
 async function survives(
