@@ -109,8 +109,11 @@ export interface Alert {
   subScores?: Record<string, number>;
 }
 
-/** An alert before its id and explanation are filled in. */
-export type AlertDraft = Omit<Alert, 'id' | 'explanation'>;
+/**
+ * An alert before its id and explanation are filled in. `key` replaces the peer key in the id when the
+ * alert groups many peers (a scan: `scan:23`; exposure: `inbound:80`); it is not part of the alert.
+ */
+export type AlertDraft = Omit<Alert, 'id' | 'explanation'> & { key?: string };
 
 /** Addresses as one text: IPv4-mapped IPv6 back to dotted IPv4, IPv6 lower case. */
 export function normaliseIp(ip: string): string {

@@ -24,7 +24,7 @@ import type {
   RuleRef,
   VendorRuleMatch,
 } from './rules/compiled-rules.js';
-import type { Detector, Severity, Suppression } from './rules/rule-types.js';
+import type { Detector, Purpose, Severity, Suppression } from './rules/rule-types.js';
 
 export interface AnalyzeOptions {
   window: AnalysisWindow;
@@ -47,9 +47,17 @@ export interface AnalysisResult {
   counts: Partial<Record<Detector, number>>;
 }
 
+interface Pending {
+  draft: AlertDraft;
+  purposes: readonly Purpose[];
+  /** `device|peer key` of the pair, for the new/rare-peer modifiers. */
+  pair: string;
+}
+
 interface Ctx {
   rules: CompiledRules;
   nowMs: number;
+  pending: Pending[];
   alerts: Map<string, Alert>;
   suppressed: SuppressedAlert[];
 }
@@ -94,8 +102,13 @@ function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules
   }));
 }
 
+/** Queue a draft; modifiers, suppressions and overrides are applied when every detector has run. */
+function emit(ctx: Ctx, pair: string, draft: AlertDraft, purposes: readonly Purpose[] = []): void {
+  ctx.pending.push({ draft, purposes, pair });
+}
+
 /** Apply suppressions and overrides, then keep the alert (the higher score wins on an id clash). */
-function emit(ctx: Ctx, draft: AlertDraft, purposes: readonly string[] = []): void {
+function settle(ctx: Ctx, { draft, purposes }: Pending): void {
   const verdict = ctx.rules.judge(
     draft.detector,
     { ip: draft.deviceIp, site: draft.deviceSite, vendor: draft.deviceVendor, name: draft.deviceName },
@@ -108,7 +121,7 @@ function emit(ctx: Ctx, draft: AlertDraft, purposes: readonly string[] = []): vo
     },
     draft.severity,
     ctx.nowMs,
-    purposes as never,
+    purposes,
   );
   if (verdict.overriddenBy) {
     const r = verdict.overriddenBy;
@@ -177,7 +190,7 @@ export async function analyze(
   rules: CompiledRules,
   opts: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  const ctx: Ctx = { rules, nowMs: opts.nowMs ?? Date.now(), alerts: new Map(), suppressed: [] };
+  const ctx: Ctx = { rules, nowMs: opts.nowMs ?? Date.now(), pending: [], alerts: new Map(), suppressed: [] };
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
@@ -225,20 +238,33 @@ export async function analyze(
   for (const e of events) {
     const settings = rules.detector(e.kind);
     if (!settings.enabled) continue;
-    const s = summaryByPair.get(pairKey(e.deviceIp, e.peerKey));
+    const grouped = e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:');
+    const pair = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
+    const s = grouped ? undefined : summaryByPair.get(pair);
     const v = s ? judgePair(s) : undefined;
     if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
-    coveredByProtocol.add(pairKey(e.deviceIp, e.peerKey));
+    if (!grouped) coveredByProtocol.add(pair);
     const facts: Record<string, string | number | boolean | string[]> = {};
     if (e.dnsQueries.length) facts.queries = e.dnsQueries;
     if (e.soapActions.length) facts.soapAction = e.soapActions[0]!.replace(/^.*#/, '');
     if (e.stun.length) facts.protocol = `STUN ${e.stun.join(', ')}`;
     else if (e.ssdp.length) facts.protocol = 'SSDP';
     if (e.kind === 'inbound-internet' && e.devicePorts.length) facts.devicePort = e.devicePorts[0]!;
+    if (grouped) facts.peers = e.peers;
+    const common = commonDraft(e);
+    if (grouped && e.peers > 1) {
+      delete common.peerIp;
+      delete common.peerName;
+      delete common.peerCountry;
+      delete common.peerAsn;
+      delete common.peerAsOrg;
+    }
     emit(
       ctx,
+      pair,
       {
-        ...commonDraft(e),
+        ...common,
+        ...(grouped ? { key: e.eventKey } : {}),
         detector: e.kind,
         severity: settings.severity,
         score: PROTOCOL_SCORE[e.kind] ?? 70,
@@ -285,6 +311,7 @@ export async function analyze(
     if (v.detector && !coveredByProtocol.has(k) && rules.detector(v.detector).enabled) {
       emit(
         ctx,
+        k,
         { ...base, detector: v.detector, severity: v.severity, score: v.score, evidence: evidence() },
         purposes,
       );
@@ -296,6 +323,7 @@ export async function analyze(
       );
       emit(
         ctx,
+        k,
         {
           ...base,
           detector: 'watchlist',
@@ -314,11 +342,12 @@ export async function analyze(
         purposes,
       );
     }
-    const minBytes = volumeCfg.minBytesOut ?? 50_000_000;
+    const minBytes = volumeCfg.minBytesOut ?? 10_000_000;
     if (volumeCfg.enabled && s.bytesOut >= minBytes && v.addressClass === 'public') {
       const score = Math.min(100, Math.round(60 + 10 * Math.log2(s.bytesOut / Math.max(1, minBytes))));
       emit(
         ctx,
+        k,
         {
           ...base,
           detector: 'volume',
@@ -354,6 +383,7 @@ export async function analyze(
     if (score.sub.session !== undefined) sub.session = score.sub.session;
     emit(
       ctx,
+      pairKey(b.deviceIp, b.peerKey),
       {
         ...commonDraft(b),
         detector: 'beacon',
@@ -387,16 +417,28 @@ export async function analyze(
     );
   }
 
-  // new and rare peers: details from the pair's summary
+  // new and rare peers: modifiers of the pair's other alerts (score +10, a sentence in the
+  // explanation), standalone alerts only for pairs nothing else reported (RITA's prevalence and
+  // first-seen modifiers work the same way; one alert per pair and detector keeps the queue short)
+  const byPair = new Map<string, Pending[]>();
+  for (const p of ctx.pending) {
+    const list = byPair.get(p.pair);
+    if (list) list.push(p);
+    else byPair.set(p.pair, [p]);
+  }
   const newCfg = rules.detector('new-peer');
-  for (const n of newPeers) {
-    const s = summaryByPair.get(pairKey(n.deviceIp, n.peerKey));
-    if (!s || judgePair(s).allowedBy) continue;
-    emit(ctx, {
+  const standalone = (
+    s: PeerSummary,
+    detector: 'new-peer' | 'rare-peer',
+    severity: Severity,
+    score: number,
+    facts: Record<string, string | number | boolean>,
+  ) => {
+    emit(ctx, pairKey(s.deviceIp, s.peerKey), {
       ...commonDraft(s),
-      detector: 'new-peer',
-      severity: newCfg.severity,
-      score: 60,
+      detector,
+      severity,
+      score,
       firstSeen: s.firstMs,
       lastSeen: s.lastMs,
       count: s.flows,
@@ -406,37 +448,48 @@ export async function analyze(
         ...(namesOf(s) ? { names: namesOf(s) } : {}),
         ports: s.ports,
         peerIps: s.peerIps,
-        facts: {
-          baselineSince: new Date(opts.baseline!.sinceMs).toISOString(),
-          baselineUntil: new Date(opts.baseline!.untilMs).toISOString(),
-        },
+        facts,
         flows: s.flowRefs,
       },
     });
+  };
+  const modify = (pair: string, facts: Record<string, string | number | boolean>): boolean => {
+    const list = byPair.get(pair);
+    if (!list?.length) return false;
+    for (const p of list) {
+      p.draft.evidence.facts = { ...p.draft.evidence.facts, ...facts };
+      p.draft.score = Math.min(100, p.draft.score + 10);
+    }
+    return true;
+  };
+  for (const n of newPeers) {
+    const pair = pairKey(n.deviceIp, n.peerKey);
+    const s = summaryByPair.get(pair);
+    if (!s || judgePair(s).allowedBy) continue;
+    const facts = {
+      newPeer: true,
+      baselineSince: new Date(opts.baseline!.sinceMs).toISOString(),
+      baselineUntil: new Date(opts.baseline!.untilMs).toISOString(),
+    };
+    if (!modify(pair, facts)) standalone(s, 'new-peer', newCfg.severity, 60, facts);
   }
   for (const r of rare) {
-    const s = summaryByPair.get(pairKey(r.deviceIp, r.peerKey));
+    const pair = pairKey(r.deviceIp, r.peerKey);
+    const s = summaryByPair.get(pair);
     if (!s || judgePair(s).allowedBy) continue;
-    emit(ctx, {
-      ...commonDraft(s),
-      detector: 'rare-peer',
-      severity: rareCfg.severity,
-      score: Math.round(50 + 40 * (1 - r.devices / Math.max(1, r.fleet))),
-      firstSeen: s.firstMs,
-      lastSeen: s.lastMs,
-      count: s.flows,
-      bytes: s.bytesOut,
-      bytesIn: s.bytesIn,
-      evidence: {
-        ...(namesOf(s) ? { names: namesOf(s) } : {}),
-        ports: s.ports,
-        peerIps: s.peerIps,
-        facts: { devicesContacting: r.devices, fleetSize: r.fleet },
-        flows: s.flowRefs,
-      },
-    });
+    const facts = { devicesContacting: r.devices, fleetSize: r.fleet };
+    if (!modify(pair, facts)) {
+      standalone(
+        s,
+        'rare-peer',
+        rareCfg.severity,
+        Math.round(50 + 40 * (1 - r.devices / Math.max(1, r.fleet))),
+        facts,
+      );
+    }
   }
 
+  for (const p of ctx.pending) settle(ctx, p);
   const alerts = [...ctx.alerts.values()].sort(compareAlerts);
   const counts: Partial<Record<Detector, number>> = {};
   for (const a of alerts) counts[a.detector] = (counts[a.detector] ?? 0) + 1;

@@ -6,9 +6,10 @@ import { type Alert, type AlertDraft, alertId, peerKey } from './alert.js';
 import { explainAlert } from './explain.js';
 
 export function finishAlert(draft: AlertDraft): Alert {
+  const { key, ...rest } = draft;
   return {
-    id: alertId(draft.deviceIp, draft.detector, peerKey(draft)),
-    ...draft,
+    id: alertId(rest.deviceIp, rest.detector, key ?? peerKey(rest)),
+    ...rest,
     explanation: explainAlert(draft),
   };
 }

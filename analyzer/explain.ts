@@ -51,6 +51,14 @@ function peer(a: AlertDraft): string {
   return place ? `${base} (${place})` : base;
 }
 
+/** The peer, or how many addresses a grouped alert (scan, exposure) covers. */
+function targets(a: AlertDraft): string {
+  const n = Number(a.evidence.facts?.peers ?? 1);
+  if (n <= 1) return peer(a);
+  const sample = (a.evidence.peerIps ?? []).slice(0, 3).join(', ');
+  return `${n} addresses${sample ? ` (${sample}…)` : ''}`;
+}
+
 function span(a: AlertDraft): string {
   if (a.firstSeen === a.lastSeen) return `at ${when(a.firstSeen)}`;
   return `between ${when(a.firstSeen)} and ${when(a.lastSeen)}`;
@@ -146,13 +154,13 @@ const BUILDERS: Record<Detector, Builder> = {
     `${device(a)} used NAT traversal (${a.evidence.facts?.protocol ?? 'STUN/TURN'}) with ${peer(a)} ${span(a)} (${times(a.count)}). ` +
     'NAT traversal lets peers outside reach the camera through the firewall.',
   'telnet-out': (a) =>
-    `${device(a)} opened ${times(a.count)} to telnet (port ${a.peerPort ?? 23}) on ${peer(a)} ${span(a)}. ` +
+    `${device(a)} opened ${times(a.count)} to telnet (port ${a.peerPort ?? 23}) on ${targets(a)} ${span(a)}. ` +
     'Outbound telnet from a camera is how Mirai-family malware spreads; treat the camera as compromised until shown otherwise.',
   'ssh-out': (a) =>
-    `${device(a)} opened ${times(a.count)} to SSH (port ${a.peerPort ?? 22}) on ${peer(a)} ${span(a)}. ` +
+    `${device(a)} opened ${times(a.count)} to SSH (port ${a.peerPort ?? 22}) on ${targets(a)} ${span(a)}. ` +
     'A camera has no reason to log in to other machines; this is scanning or a reverse tunnel.',
   'inbound-internet': (a) =>
-    `${peer(a)} on the internet opened ${times(a.count)} to the camera ${a.deviceIp}` +
+    `${targets(a)} on the internet opened ${times(a.count)} to the camera ${a.deviceIp}` +
     `${a.evidence.facts?.devicePort !== undefined ? ` port ${a.evidence.facts.devicePort}` : ''} ${span(a)}. ` +
     'The camera is reachable from the internet (port forwarding, UPnP or a public address).',
   watchlist: (a) => {
@@ -164,7 +172,19 @@ const BUILDERS: Record<Detector, Builder> = {
   },
 };
 
+/** Sentences for the modifiers another detector added (new peer, rare peer). */
+function modifiers(a: AlertDraft): string {
+  const f = a.evidence.facts;
+  if (!f) return '';
+  let s = '';
+  if (f.newPeer === true && a.detector !== 'new-peer')
+    s += ` The peer is new: the camera never contacted it in the learned baseline (${f.baselineSince} to ${f.baselineUntil}).`;
+  if (f.devicesContacting !== undefined && a.detector !== 'rare-peer')
+    s += ` Only ${f.devicesContacting} of ${f.fleetSize} cameras in the fleet contact it.`;
+  return s;
+}
+
 /** The explanation for an alert draft. */
 export function explainAlert(a: AlertDraft): string {
-  return BUILDERS[a.detector](a).replace(/\s+/g, ' ').trim();
+  return (BUILDERS[a.detector](a) + modifiers(a)).replace(/\s+/g, ' ').trim();
 }

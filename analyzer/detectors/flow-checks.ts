@@ -79,6 +79,8 @@ export interface Finding {
   peerIp: string;
   peerName: string | undefined;
   peerPort: number;
+  /** The camera's port (the one reached, for inbound-internet). */
+  devicePort: number;
   proto: number;
   /** One line: what was seen. */
   reason: string;
@@ -122,8 +124,11 @@ export function checkFlow(f: Flow, rules: CompiledRules, opts: CheckFlowOptions 
     vendor: f.deviceVendor,
     name: f.deviceName,
   };
+  // a DNS flow's name is the name it asked for, not the resolver's
+  const dnsFlow = o.peerPort === 53 || o.peerPort === 853 || f.appProto === 'dns';
   const names: string[] = [];
-  for (const n of [f.peerName, f.tlsSni, f.httpHost]) if (n && !names.includes(n)) names.push(n);
+  if (!dnsFlow)
+    for (const n of [f.peerName, f.tlsSni, f.httpHost]) if (n && !names.includes(n)) names.push(n);
   const peer: PeerInfo & { ip: string } = {
     ip: o.peerIp,
     name: names[0],
@@ -160,6 +165,7 @@ export function checkFlow(f: Flow, rules: CompiledRules, opts: CheckFlowOptions 
       peerIp: o.peerIp,
       peerName: peer.name,
       peerPort: o.peerPort,
+      devicePort: o.devicePort,
       proto: o.proto,
       reason,
       vendorRules: vendor,

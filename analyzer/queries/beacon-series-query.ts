@@ -23,7 +23,7 @@ export const BEACON_SERIES_SQL = `
 SELECT
   ${DEV_TEXT} AS device_ip,
   peer_key,
-  anyIf(peer_name, peer_name != '') AS best_name,
+  anyIf(pname, pname != '') AS best_name,
   arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   anyIf(peer_country, peer_country != '') AS country,
@@ -38,7 +38,7 @@ SELECT
   arraySort(x -> x.1, groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
   arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
 FROM (${FLOW_VIEW_SQL})
-WHERE NOT peer_local AND NOT inbound
+WHERE NOT peer_local AND NOT inbound AND NOT remote_login
 GROUP BY dev, peer_key
 HAVING flows >= {minConnections:UInt32}
 ORDER BY device_ip, peer_key`;

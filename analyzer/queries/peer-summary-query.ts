@@ -20,9 +20,9 @@ export const PEER_SUMMARY_SQL = `
 SELECT
   ${DEV_TEXT} AS device_ip,
   peer_key,
-  anyIf(peer_name, peer_name != '') AS best_name,
-  groupUniqArrayIf(5)(peer_name, peer_name != '') AS names,
-  anyIf(peer_name_source, peer_name_source != '') AS name_source,
+  anyIf(pname, pname != '') AS best_name,
+  groupUniqArrayIf(5)(pname, pname != '') AS names,
+  anyIf(peer_name_source, pname != '' AND peer_name_source != '') AS name_source,
   arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   arraySort(groupUniqArray(4)(proto)) AS protos,
@@ -40,7 +40,7 @@ SELECT
   anyIf(device_site, device_site != '') AS dev_site,
   arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
 FROM (${FLOW_VIEW_SQL})
-WHERE NOT peer_local AND NOT inbound
+WHERE NOT peer_local AND NOT inbound AND NOT remote_login
 GROUP BY dev, peer_key
 ORDER BY device_ip, peer_key`;
 

@@ -11,6 +11,10 @@
  *   doh               the device talks DoT/DoQ (port 853) to a non-local peer (DoH by name: vendor rules)
  *   ntp-public        the device asks a non-local NTP server (UDP 123)
  *   nat-traversal     STUN/TURN (seen, or ports 3478/3479/5349) or SSDP to a non-local peer
+ *
+ * Grouping: by peer key, except scans and exposure, which would otherwise raise one alert per target
+ * (a Mirai-like scan touches thousands): telnet/SSH out group by the port scanned (`scan:23`),
+ * inbound-internet by the camera's port that was reached (`inbound:80`); `peers` counts the addresses.
  */
 
 import type { CompiledRules } from '../rules/compiled-rules.js';
@@ -41,8 +45,9 @@ export const PROTOCOL_EVENTS_SQL = `
 SELECT
   ${DEV_TEXT} AS device_ip,
   kind,
-  peer_key,
-  anyIf(peer_name, peer_name != '') AS best_name,
+  event_key,
+  uniqExact(peer) AS peers,
+  anyIf(pname, pname != '') AS best_name,
   arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   arraySort(groupUniqArray(10)(dport)) AS device_ports,
@@ -62,15 +67,23 @@ SELECT
   anyIf(device_vendor, device_vendor != '') AS dev_vendor,
   anyIf(device_site, device_site != '') AS dev_site,
   arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
-FROM (SELECT *, ${PROTOCOL_KIND_SQL} AS kind FROM (${FLOW_VIEW_SQL}))
+FROM (
+  SELECT *, ${PROTOCOL_KIND_SQL} AS kind,
+    multiIf(kind IN ('telnet-out', 'ssh-out'), concat('scan:', toString(pport)),
+            kind = 'inbound-internet', concat('inbound:', toString(dport)),
+            peer_key) AS event_key
+  FROM (${FLOW_VIEW_SQL}))
 WHERE kind != ''
-GROUP BY dev, kind, peer_key
-ORDER BY device_ip, kind, peer_key`;
+GROUP BY dev, kind, event_key
+ORDER BY device_ip, kind, event_key`;
 
 export interface ProtocolEvent {
   deviceIp: string;
   kind: Detector;
-  peerKey: string;
+  /** The peer key, or `scan:<port>` / `inbound:<device port>` for grouped kinds. */
+  eventKey: string;
+  /** Distinct peer addresses. */
+  peers: number;
   peerName: string | undefined;
   peerIps: string[];
   ports: number[];
@@ -104,7 +117,8 @@ export async function queryProtocolEvents(
   return rows.map((r) => ({
     deviceIp: String(r.device_ip),
     kind: String(r.kind) as Detector,
-    peerKey: String(r.peer_key),
+    eventKey: String(r.event_key),
+    peers: num(r.peers),
     peerName: str(r.best_name),
     peerIps: (r.peer_ips as string[]) ?? [],
     ports: ((r.ports as unknown[]) ?? []).map(num),

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const keyOf = (a: { deviceIp: string; detector: string; peerName?: string; peerIp?: string }) =>
-  `${a.deviceIp} ${a.detector} ${a.peerName ?? a.peerIp}`;
+  `${a.deviceIp} ${a.detector} ${a.peerName ?? a.peerIp ?? '*'}`;
 
 describe('analyze', () => {
   test('every behaviour of the scenario becomes one alert, and nothing else does', async () => {
@@ -57,24 +57,40 @@ describe('analyze', () => {
         '10.1.0.7 beacon dev.ezviz7.com', // 60 s heartbeat
         '10.1.0.7 vendor-cloud dev.ezviz7.com', // hikvision-005 (EZVIZ)
         '10.1.0.7 egress new.example.com', // 198.51.100.77 (documentation range: outside policy, not public)
-        '10.1.0.7 new-peer new.example.com',
-        '10.1.0.7 dns-outside 8.8.8.8',
-        '10.1.0.7 new-peer 8.8.8.8',
+        '10.1.0.7 dns-outside 8.8.8.8', // keyed by the resolver although enrichment named the flow by its query
         '10.1.0.7 ntp-public time.nist.gov',
-        '10.1.0.7 new-peer time.nist.gov',
         '10.1.0.7 nat-traversal 74.125.250.129',
-        '10.1.0.7 new-peer 74.125.250.129',
         '10.1.0.7 upnp-portmap 192.168.1.1',
         // camera B
-        '10.1.0.8 telnet-out 1.2.3.4',
-        '10.1.0.8 telnet-out 10.5.5.5',
-        '10.1.0.8 new-peer 1.2.3.4',
+        '10.1.0.8 telnet-out *', // one alert for the scan of 3 addresses on port 23
+        '10.1.0.8 telnet-out 10.5.5.5', // port 2323
         '10.1.0.8 inbound-internet 45.1.2.3',
         '10.1.0.8 vendor-cloud dev.ezviz7.com',
-        '10.1.0.8 new-peer dev.ezviz7.com',
-        // camera C (never enriched; no baseline, so no new-peer)
+        // camera C (never enriched)
         '10.1.0.9 egress 203.0.113.50',
       ].sort(),
+    );
+    // new peers (against the baseline) modify the pair's alerts instead of adding one each
+    const newOnes = alerts.filter((a) => a.evidence.facts?.newPeer === true).map(keyOf);
+    expect(newOnes.sort()).toEqual(
+      [
+        '10.1.0.7 egress new.example.com',
+        '10.1.0.7 dns-outside 8.8.8.8',
+        '10.1.0.7 ntp-public time.nist.gov',
+        '10.1.0.7 nat-traversal 74.125.250.129',
+        '10.1.0.8 vendor-cloud dev.ezviz7.com',
+      ].sort(),
+    );
+    const egress = alerts.find((a) => a.peerName === 'new.example.com')!;
+    expect(egress.score).toBe(40 + 10);
+    expect(egress.explanation).toContain(
+      'The peer is new: the camera never contacted it in the learned baseline',
+    );
+    const scan = alerts.find((a) => a.detector === 'telnet-out' && a.peerIp === undefined)!;
+    expect(scan).toMatchObject({ count: 3, peerPort: 23, evidence: { facts: { peers: 3 } } });
+    expect(scan.evidence.peerIps).toEqual(['1.2.3.4', '1.2.3.5', '1.2.3.6']);
+    expect(scan.explanation).toContain(
+      'opened 3 connections to telnet (port 23) on 3 addresses (1.2.3.4, 1.2.3.5, 1.2.3.6…)',
     );
     // worst first: critical telnet/inbound before the rest
     expect(alerts[0]!.severity).toBe('critical');
@@ -201,13 +217,19 @@ suppressions:
 describe('checkFlow', () => {
   test('per-flow protocol findings agree with the protocol SQL over the same flows', async () => {
     const rows = await queryProtocolEvents(store, rules, WINDOW);
-    const fromSql = rows.map((r) => `${r.deviceIp} ${r.kind} ${r.peerIps[0]} ${r.flows}`).sort();
+    const fromSql = rows.map((r) => `${r.deviceIp} ${r.kind} ${r.eventKey} ${r.flows}`).sort();
     const counts = new Map<string, number>();
     for (const f of scenario()) {
       if (f.start < WINDOW.sinceMs || f.start >= WINDOW.untilMs) continue;
       for (const x of checkFlow(f, rules)) {
         if (['egress', 'vendor-cloud', 'p2p', 'watchlist'].includes(x.detector)) continue;
-        const k = `${x.deviceIp} ${x.detector} ${x.peerIp}`;
+        const group =
+          x.detector === 'telnet-out' || x.detector === 'ssh-out'
+            ? `scan:${x.peerPort}`
+            : x.detector === 'inbound-internet'
+              ? `inbound:${x.devicePort}`
+              : (x.peerName?.toLowerCase() ?? x.peerIp);
+        const k = `${x.deviceIp} ${x.detector} ${group}`;
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
     }

@@ -73,7 +73,14 @@ export function scenario(): Flow[] {
   // A: DNS straight to 8.8.8.8, three times
   for (let i = 0; i < 3; i++) {
     flows.push(
-      camFlow(A, '8.8.8.8', 53, T0 + i * 120_000, { proto: 17, dnsQuery: 'dev.ezviz7.com', appProto: 'dns' }),
+      // enrichment names a DNS flow by the name it asked for; the resolver is still the peer
+      camFlow(A, '8.8.8.8', 53, T0 + i * 120_000, {
+        proto: 17,
+        dnsQuery: 'dev.ezviz7.com',
+        appProto: 'dns',
+        peerName: 'dev.ezviz7.com',
+        peerNameSource: 'dns',
+      }),
     );
   }
   // A: UPnP AddPortMapping to the gateway (local), NTP to a public server, STUN to a public relay
@@ -89,9 +96,11 @@ export function scenario(): Flow[] {
   for (let i = 0; i < 10; i++)
     flows.push(camFlow(A, '10.9.0.10', 554, T0 + i * 1000, { origBytes: 5_000_000 }));
   // B: telnet scanning, public and local targets
-  flows.push(
-    camFlow(B, '1.2.3.4', 23, T0 + 1000, { origPackets: 1, origBytes: 60, respPackets: 0, respBytes: 0 }),
-  );
+  for (const [i, ip] of ['1.2.3.4', '1.2.3.5', '1.2.3.6'].entries()) {
+    flows.push(
+      camFlow(B, ip, 23, T0 + 1000 + i, { origPackets: 1, origBytes: 60, respPackets: 0, respBytes: 0 }),
+    );
+  }
   flows.push(
     camFlow(B, '10.5.5.5', 2323, T0 + 2000, { origPackets: 1, origBytes: 60, respPackets: 0, respBytes: 0 }),
   );

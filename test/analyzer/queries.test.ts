@@ -42,8 +42,7 @@ describe('detector SQL on chDB', () => {
       '10.1.0.7 dev.ezviz7.com',
       '10.1.0.7 new.example.com',
       '10.1.0.7 time.nist.gov',
-      '10.1.0.8 1.2.3.4',
-      '10.1.0.8 dev.ezviz7.com',
+      '10.1.0.8 dev.ezviz7.com', // the telnet scan targets are the protocol detectors'
       '10.1.0.9 203.0.113.50',
     ]);
     const ez = rows.find((r) => r.deviceIp === '10.1.0.7' && r.peerKey === 'dev.ezviz7.com')!;
@@ -83,14 +82,15 @@ describe('detector SQL on chDB', () => {
 
   test('protocol events: each kind with its peer, device ports and samples', async () => {
     const rows = await queryProtocolEvents(store, rules, WINDOW);
-    expect(rows.map((r) => `${r.deviceIp} ${r.kind} ${r.peerKey}`)).toEqual([
-      '10.1.0.7 dns-outside 8.8.8.8',
-      '10.1.0.7 nat-traversal 74.125.250.129',
-      '10.1.0.7 ntp-public time.nist.gov',
-      '10.1.0.7 upnp-portmap 192.168.1.1',
-      '10.1.0.8 inbound-internet 45.1.2.3',
-      '10.1.0.8 telnet-out 1.2.3.4',
-      '10.1.0.8 telnet-out 10.5.5.5',
+    // scans group by the port scanned, exposure by the camera's port reached
+    expect(rows.map((r) => `${r.deviceIp} ${r.kind} ${r.eventKey} ${r.peers}`)).toEqual([
+      '10.1.0.7 dns-outside 8.8.8.8 1',
+      '10.1.0.7 nat-traversal 74.125.250.129 1',
+      '10.1.0.7 ntp-public time.nist.gov 1',
+      '10.1.0.7 upnp-portmap 192.168.1.1 1',
+      '10.1.0.8 inbound-internet inbound:80 1',
+      '10.1.0.8 telnet-out scan:23 3',
+      '10.1.0.8 telnet-out scan:2323 1',
     ]);
     const dns = rows.find((r) => r.kind === 'dns-outside')!;
     expect(dns).toMatchObject({ flows: 3, dnsQueries: ['dev.ezviz7.com'], ports: [53] });
@@ -106,7 +106,6 @@ describe('detector SQL on chDB', () => {
       '10.1.0.7 8.8.8.8',
       '10.1.0.7 new.example.com',
       '10.1.0.7 time.nist.gov',
-      '10.1.0.8 1.2.3.4',
       '10.1.0.8 dev.ezviz7.com',
     ]);
   });
@@ -119,7 +118,6 @@ describe('detector SQL on chDB', () => {
       '10.1.0.7 8.8.8.8 1/3',
       '10.1.0.7 new.example.com 1/3',
       '10.1.0.7 time.nist.gov 1/3',
-      '10.1.0.8 1.2.3.4 1/3',
       '10.1.0.9 203.0.113.50 1/3',
     ]);
     expect(await queryRarePeers(store, rules, WINDOW, 1, 4)).toEqual([]);
