@@ -233,3 +233,17 @@ describe('open data shipped by npm (the default)', () => {
     expect(again.lookup('2606:4700::1111')).toEqual(geo.lookup('2606:4700::1111'));
   });
 });
+
+describe('configuration from the environment', () => {
+  it('reads CAMWATCH_GEO_DB, CAMWATCH_ASN_DB and CAMWATCH_OPEN_DATA', async () => {
+    const { geoConfigFromEnv } = await import('../../ingest/enrich/geo.js');
+    expect(geoConfigFromEnv({})).toEqual({});
+    expect(
+      geoConfigFromEnv({
+        CAMWATCH_GEO_DB: 'a.mmdb, b.mmdb',
+        CAMWATCH_ASN_DB: 'asn.csv',
+        CAMWATCH_OPEN_DATA: '0',
+      }),
+    ).toEqual({ geoDb: ['a.mmdb', 'b.mmdb'], asnDb: ['asn.csv'], openData: false });
+  });
+});
