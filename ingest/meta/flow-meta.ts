@@ -102,6 +102,11 @@ export class FlowMeta {
   origCarryLen = 0;
   respCarry: Buffer | null = null;
   respCarryLen = 0;
+  /** Length and a cheap signature of each direction's last TCP segment, to skip retransmissions. */
+  origLastLen = -1;
+  origLastSig = 0;
+  respLastLen = -1;
+  respLastSig = 0;
   /** Messages parsed (DNS, STUN, NTP...) for per-flow caps. */
   messages = 0;
   /** Distinct STUN method-class pairs kept in `stun`. */

@@ -27,8 +27,8 @@
  * - `MetaContext` gained optional `format`, `ingestId` (copied into DnsName) and `record` (the current
  *   packet number, which the caller keeps up to date so problems say where).
  * - `MetaOptions.maxMessagesPerFlow` bounds UDP message protocols (DNS, STUN, QUIC...) by datagrams.
- * - Limitation: TCP segments are taken in capture order (no sequence numbers are passed), so a
- *   retransmitted or reordered segment inside the first bytes can spoil that direction's parse.
+ * - Limitation: TCP segments are taken in capture order (no sequence numbers are passed); an exact
+ *   retransmission is skipped, but a reordered segment inside the first bytes spoils that direction.
  */
 import type { Flow } from '../../model/flow-fields.js';
 import { parseDnsMessage } from './dns.js';
@@ -365,6 +365,19 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
     tsMs: number,
     getClientIp: () => string,
   ): void {
+    // A segment equal to the previous one of this direction (same length, same first and last four
+    // bytes) is taken for a retransmission and skipped: appended twice it would corrupt the carry.
+    // (No sequence numbers reach us; this catches the common case of a resent first segment.)
+    const sig = segmentSignature(buf, off, len);
+    if (fromOrig) {
+      if (len === meta.origLastLen && sig === meta.origLastSig) return;
+      meta.origLastLen = len;
+      meta.origLastSig = sig;
+    } else {
+      if (len === meta.respLastLen && sig === meta.respLastSig) return;
+      meta.respLastLen = len;
+      meta.respLastSig = sig;
+    }
     const used = fromOrig ? meta.origBytes : meta.respBytes;
     const take = Math.min(len, maxBytes - used);
     let carry = fromOrig ? meta.origCarry : meta.respCarry;
@@ -437,6 +450,14 @@ export function createMetaInspector(opts: MetaOptions, ctx: MetaContext): MetaIn
       if (meta.stun !== '') flow.stun = meta.stun;
     },
   };
+}
+
+/** First and last four bytes mixed (shorter segments: all bytes), for retransmission checks. */
+function segmentSignature(buf: Buffer, off: number, len: number): number {
+  if (len >= 8) return (buf.readUInt32BE(off) ^ Math.imul(buf.readUInt32BE(off + len - 4), 0x9e3779b1)) >>> 0;
+  let h = 0;
+  for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + buf[off + i]) >>> 0;
+  return h;
 }
 
 /** Bytes up to and including the blank line ending a head at `off`, 0 when not there yet. */

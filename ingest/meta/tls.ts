@@ -227,6 +227,9 @@ export function parseClientHello(
   const version = maxVersion >= 0 ? maxVersion : legacyVersion;
   meta.tlsVersion = versionName(version);
   if (alpn !== null && alpn.length > 0) meta.tlsAlpn = alpn;
+  // A hello cut short or overrunning its lengths still gives SNI/ALPN, but no fingerprint: JA4 of a
+  // partial extension list would name a client that does not exist.
+  if (!ok) return false;
   meta.ja4 = ja4(
     proto,
     version,
@@ -236,7 +239,7 @@ export function parseClientHello(
     sigAlgs.subarray(0, nSigAlgs),
     alpnChars(buf, firstAlpnStart, firstAlpnLen),
   );
-  return ok;
+  return true;
 }
 
 export function versionName(v: number): string {

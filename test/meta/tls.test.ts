@@ -61,6 +61,21 @@ describe('TLS', () => {
     expect(f.flow()).toMatchObject({ tlsSni: 'example.com', ja4: HELLO_JA4 });
   });
 
+  it('skips a retransmitted first segment of a split ClientHello', () => {
+    const f = new FlowFeeder(6, 50000, 443);
+    f.send(true, HELLO.subarray(0, 37)).send(true, HELLO.subarray(0, 37)).send(true, HELLO.subarray(37));
+    expect(f.flow()).toMatchObject({ tlsSni: 'example.com', ja4: HELLO_JA4 });
+  });
+
+  it('keeps SNI but gives no JA4 for a ClientHello whose extensions overrun it', () => {
+    const bad = Buffer.from(HELLO);
+    bad.writeUInt16BE(0x0040, 9 + 2 + 32 + 1 + 8 + 2); // extensions length 64 > the 52 present
+    const f = new FlowFeeder(6, 50000, 443).send(true, bad);
+    expect(f.flow()).toMatchObject({ tlsSni: 'example.com', tlsAlpn: ['h2'] });
+    expect(f.flow().ja4).toBeUndefined();
+    expect(f.problems.count('tls-bad-client-hello')).toBe(1);
+  });
+
   it('reads a ClientHello split over two TLS records in three segments', () => {
     const rec1 = Buffer.concat([hex('16 0301 0028'), HELLO_HS.subarray(0, 40)]);
     const rec2 = Buffer.concat([hex('16 0301 003f'), HELLO_HS.subarray(40)]);
