@@ -91,7 +91,7 @@ function storeError(where: string, what: string, cause: unknown): StoreError {
  * CW_ERR_STORE_LOCKED, CW_ERR_STORE_UNAVAILABLE or CW_ERR_STORE_SCHEMA_NEWER.
  */
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
-  const { createClient } = await import('@clickhouse/client');
+  const { createClient, ClickHouseLogLevel } = await import('@clickhouse/client');
   const ttlDays = opts.ttlDays ?? DEFAULT_TTL_DAYS;
   let client: ClickHouseClient;
   let lock: DataDirLock | undefined;
@@ -105,7 +105,13 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     kind = 'server';
     database = opts.database ?? 'default';
     where = redactUrl(opts.url);
-    const base = { url: opts.url, username: opts.user, password: opts.password };
+    // The client's own logger would print each failure a second time; ours name the store.
+    const base = {
+      url: opts.url,
+      username: opts.user,
+      password: opts.password,
+      log: { level: ClickHouseLogLevel.OFF },
+    };
     try {
       if (database !== 'default') {
         const admin = createClient(base);

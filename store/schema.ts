@@ -43,6 +43,8 @@ export interface TableDef {
   readonly ttlColumn?: string;
   /** Sharding key of the Distributed table in cluster mode. */
   readonly shardBy: string;
+  /** MergeTree settings. */
+  readonly settings?: Readonly<Record<string, number>>;
 }
 
 /** The ClickHouse column of a Flow field. */
@@ -62,6 +64,10 @@ export function flowsTable(): TableDef {
     orderBy: '(device_ip, start)',
     ttlColumn: 'inserted_at',
     shardBy: 'cityHash64(device_ip)',
+    // Insert parts stay "compact" (one file) until merges make them big: a 50k-row batch as a
+    // "wide" part is ~130 files, and inserts measured 4-6x slower that way on this disk
+    // (50k rows: 500-800 ms wide, 80-120 ms compact). Big merged parts are wide, as queries like.
+    settings: { min_bytes_for_wide_part: 128 * 1024 * 1024 },
   };
 }
 
@@ -230,6 +236,13 @@ export function createTableSql(t: TableDef, o: SchemaOptions): string[] {
   if (t.partitionBy) lines.push(`PARTITION BY ${t.partitionBy}`);
   lines.push(`ORDER BY ${t.orderBy}`);
   if (t.ttlColumn && o.ttlDays > 0) lines.push(`TTL ${t.ttlColumn} + INTERVAL ${o.ttlDays} DAY`);
+  if (t.settings) {
+    lines.push(
+      `SETTINGS ${Object.entries(t.settings)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ')}`,
+    );
+  }
   const out = [lines.join('\n')];
   if (o.cluster) {
     out.push(
