@@ -5,6 +5,8 @@
  * strings kept.
  */
 
+import { escapeControls, wireText } from './wire-text.js';
+
 /** Results of the last `readCertNames` call (module scratch: one call at a time). */
 export const certNames = { subject: '', issuer: '' };
 
@@ -71,16 +73,14 @@ function commonName(buf: Uint8Array, p: number, end: number): string {
 
 function stringValue(buf: Uint8Array, tag: number, s: number, e: number): string {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (tag === 0x0c) return b.toString('utf8', s, e); // UTF8String
   if (tag === 0x1e) {
     // BMPString: UTF-16BE
-    let out = '';
-    for (let i = s; i + 1 < e; i += 2) out += String.fromCharCode((b[i] << 8) | b[i + 1]);
-    return out;
+    let text = '';
+    for (let i = s; i + 1 < e; i += 2) text += String.fromCharCode((b[i] << 8) | b[i + 1]);
+    return escapeControls(text);
   }
-  return b.toString('latin1', s, e); // PrintableString, IA5String, TeletexString, ...
+  return wireText(b, s, e); // UTF8String, PrintableString, IA5String, TeletexString (as UTF-8/ASCII)
 }
-
 /**
  * Reads subject and issuer CN of the certificate whose DER starts at `p`, with bytes available up to
  * `end` (possibly short of the certificate's end). Fills `certNames`; returns true when the subject

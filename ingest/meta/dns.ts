@@ -11,6 +11,7 @@
 import type { DnsName } from '../../model/dns-name.js';
 import { APP_DNS, type FlowMeta, type MetaContext } from './flow-meta.js';
 import { ipv4Text, ipv6Text } from './ip-text.js';
+import { escapeControls } from './wire-text.js';
 
 export const DNS_HEADER_LEN = 12;
 /** Most records looked at in one message (questions + all sections). */
@@ -27,8 +28,8 @@ export const DNS_BAD_POINTER = 'dns-bad-pointer';
 export const DNS_NAME_TOO_LONG = 'dns-name-too-long';
 export const DNS_BAD_LABEL = 'dns-bad-label-type';
 
-/** Name text is assembled here (wire names are ≤ 255 octets, so dotted text is < 256 bytes). */
-const nameScratch = Buffer.allocUnsafe(512);
+/** Name text is assembled here: wire names are ≤ 255 octets, each byte at most 4 text bytes (\DDD). */
+const nameScratch = Buffer.allocUnsafe(1024 + 256);
 let nameLen = 0;
 /** Set by walkName on failure. */
 let walkError = '';
@@ -87,8 +88,19 @@ function walkName(buf: Buffer, pos: number, msg: number, end: number, write: boo
     }
     if (write) {
       if (nameLen > 0) nameScratch[nameLen++] = 0x2e;
-      buf.copy(nameScratch, nameLen, p + 1, p + 1 + b);
-      nameLen += b;
+      for (let k = p + 1; k < p + 1 + b; k++) {
+        const c = buf[k];
+        if (c >= 0x20 && c !== 0x7f && c !== 0x2e && c !== 0x5c) nameScratch[nameLen++] = c;
+        else {
+          // RFC 1035 §5.1 master-file escape (as dig prints): \DDD for an ASCII control byte or one
+          // that would change the name's meaning ('.' inside a label, '\\'). Bytes ≥ 0x80 stay, for
+          // UTF-8 (mDNS instance names): nameText decodes them.
+          nameScratch[nameLen++] = 0x5c;
+          nameScratch[nameLen++] = 0x30 + ((c / 100) | 0);
+          nameScratch[nameLen++] = 0x30 + (((c / 10) | 0) % 10);
+          nameScratch[nameLen++] = 0x30 + (c % 10);
+        }
+      }
     }
     p += 1 + b;
   }
@@ -97,6 +109,9 @@ function walkName(buf: Buffer, pos: number, msg: number, end: number, write: boo
 }
 
 function nameText(): string {
+  for (let i = 0; i < nameLen; i++) {
+    if (nameScratch[i] >= 0x80) return escapeControls(nameScratch.toString('utf8', 0, nameLen));
+  }
   return nameScratch.toString('latin1', 0, nameLen);
 }
 

@@ -7,6 +7,7 @@
  */
 import { APP_HTTP, APP_RTSP, APP_SSDP, type FlowMeta } from './flow-meta.js';
 import { STREAM_DONE, STREAM_MORE } from './tls.js';
+import { wireText } from './wire-text.js';
 
 /** Longest request line / header line looked at; longer lines end the parse (absurd input). */
 const MAX_LINE = 4096;
@@ -87,7 +88,7 @@ function nameIs(buf: Buffer, s: number, e: number, name: string): boolean {
 }
 
 function text(buf: Buffer, s: number, e: number): string {
-  return buf.toString('latin1', s, Math.min(e, s + MAX_VALUE));
+  return wireText(buf, s, Math.min(e, s + MAX_VALUE));
 }
 
 /**

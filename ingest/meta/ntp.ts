@@ -5,6 +5,7 @@
  */
 import { APP_NTP, type FlowMeta } from './flow-meta.js';
 import { ipv4Text } from './ip-text.js';
+import { wireText } from './wire-text.js';
 
 /** True when the first byte carries NTP version 1..4 and the length fits the mode. */
 export function looksLikeNtp(buf: Buffer, off: number, len: number): boolean {
@@ -30,7 +31,7 @@ export function inspectNtp(meta: FlowMeta, buf: Buffer, off: number, len: number
     if (stratum <= 1) {
       let e = off + 12;
       while (e < off + 16 && buf[e] !== 0) e++;
-      meta.ntpRefId = buf.toString('latin1', off + 12, e);
+      meta.ntpRefId = wireText(buf, off + 12, e);
     } else {
       meta.ntpRefId = ipv4Text(buf, off + 12);
     }

@@ -11,6 +11,7 @@
 import { createHash, hash as hashOnce } from 'node:crypto';
 import { certNames, readCertNames } from './der.js';
 import { APP_TLS, type FlowMeta } from './flow-meta.js';
+import { wireText } from './wire-text.js';
 
 export const STREAM_MORE = 0;
 export const STREAM_DONE = -1;
@@ -191,7 +192,7 @@ export function parseClientHello(
           const nLen = buf.readUInt16BE(q + 1);
           if (q + 3 + nLen > dEnd) break;
           if (nameType === 0 && meta.tlsSni === '' && nLen > 0) {
-            meta.tlsSni = buf.toString('latin1', q + 3, q + 3 + nLen);
+            meta.tlsSni = wireText(buf, q + 3, q + 3 + nLen);
           }
           q += 3 + nLen;
         }
@@ -205,7 +206,7 @@ export function parseClientHello(
             firstAlpnLen = l;
           }
           if (alpn === null) alpn = [];
-          if (alpn.length < MAX_ALPN && l > 0) alpn.push(buf.toString('latin1', q + 1, q + 1 + l));
+          if (alpn.length < MAX_ALPN && l > 0) alpn.push(wireText(buf, q + 1, q + 1 + l));
           q += 1 + l;
         }
       } else if (type === EXT_SUPPORTED_VERSIONS) {

@@ -98,3 +98,25 @@ describe('passive DNS rows', () => {
     });
   });
 });
+
+describe('names from the wire are safe to print', () => {
+  it('escapes control bytes, dots and backslashes inside DNS labels as \\DDD (RFC 1035 §5.1), keeps UTF-8', () => {
+    // query for a label holding ESC [ 2 J (clear screen), a dot and a space
+    const q = Buffer.concat([
+      hex('1234 0100 0001 0000 0000 0000'),
+      Buffer.from([7, 0x1b, 0x5b, 0x32, 0x4a, 0x2e, 0x20, 0x41, 3]),
+      Buffer.from('com'),
+      hex('00 0001 0001'),
+    ]);
+    const f = new FlowFeeder(17, 40000, 53).send(true, q);
+    expect(f.flow().dnsQuery).toBe('\\027[2J\\046 A.com');
+    const utf8 = Buffer.from('Joe’s iPhone', 'utf8');
+    const mdns = Buffer.concat([
+      hex('0000 0000 0001 0000 0000 0000'),
+      Buffer.from([utf8.length]),
+      utf8,
+      hex("05'local' 00 00ff 0001"),
+    ]);
+    expect(new FlowFeeder(17, 5353, 5353).send(true, mdns).flow().dnsQuery).toBe('Joe’s iPhone.local');
+  });
+});

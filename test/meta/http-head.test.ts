@@ -102,3 +102,15 @@ describe('HTTP, RTSP, SSDP request heads', () => {
     expect(long.flow().httpUserAgent).toHaveLength(512);
   });
 });
+
+describe('header values from the wire are safe to print', () => {
+  it('shows control characters in a User-Agent as \\xHH (ESC, and C1 CSI in UTF-8), bad UTF-8 as U+FFFD', () => {
+    const ua = Buffer.concat([
+      Buffer.from('GET / HTTP/1.1\r\nUser-Agent: a\x1b[31mb'),
+      Buffer.from([0xc2, 0x9b, 0x9b]),
+      Buffer.from('c\r\n\r\n'),
+    ]);
+    const f = new FlowFeeder(6, 51010, 80).send(true, ua);
+    expect(f.flow().httpUserAgent).toBe('a\\x1b[31mb\\x9b\ufffdc');
+  });
+});
