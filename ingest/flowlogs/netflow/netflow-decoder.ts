@@ -328,6 +328,7 @@ export class NetflowDecoder {
   private domain(key: string): DomainState {
     let d = this.domains.get(key);
     if (!d) {
+      if (this.domains.size >= MAX_TEMPLATES) this.domains.clear();
       d = { rate: 0, bySampler: new Map(), initTimeMs: Number.NaN };
       this.domains.set(key, d);
     }
@@ -641,6 +642,8 @@ export class NetflowDecoder {
       this.counts.dataSetsWithoutTemplate++;
       const key = `${dk}|${setId}`;
       if (!this.missing.has(key)) {
+        // Bounded: a sender spraying template ids must not grow this set without limit.
+        if (this.missing.size >= MAX_TEMPLATES) this.missing.clear();
         this.missing.add(key);
         this.bad(
           'netflow-unknown-template',
