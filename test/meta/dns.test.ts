@@ -110,6 +110,19 @@ describe('names from the wire are safe to print', () => {
     ]);
     const f = new FlowFeeder(17, 40000, 53).send(true, q);
     expect(f.flow().dnsQuery).toBe('\\027[2J\\046 A.com');
+    // the longest name (254 wire octets) made of bytes that all need escaping: 4 text bytes each
+    const label = (n: number) => Buffer.concat([Buffer.from([n]), Buffer.alloc(n, 0x2e)]);
+    const longest = Buffer.concat([
+      hex('1234 0100 0001 0000 0000 0000'),
+      label(63),
+      label(63),
+      label(63),
+      label(61),
+      hex('00 0001 0001'),
+    ]);
+    const name = new FlowFeeder(17, 40001, 53).send(true, longest).flow().dnsQuery ?? '';
+    expect(name).toHaveLength((63 * 3 + 61) * 4 + 3);
+    expect(name.startsWith('\\046\\046')).toBe(true);
     const utf8 = Buffer.from('Joe’s iPhone', 'utf8');
     const mdns = Buffer.concat([
       hex('0000 0000 0001 0000 0000 0000'),
