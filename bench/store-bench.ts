@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '50000' },
     data: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'stop-merges': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -77,7 +78,9 @@ async function main(): Promise<void> {
       `${fmt((ROWS / encCpu) * 1000)} flows per CPU-s; ${(bytes / ROWS).toFixed(0)} B/row`,
     ]);
 
-    // 2. Encode + insert into the embedded store, pipelined as the ingest does it.
+    // 2. Encode + insert into the embedded store, pipelined as the ingest does it. With
+    //    --stop-merges the background merges (which compete for the same cores) wait until after.
+    if (args['stop-merges']) await store.command('SYSTEM STOP MERGES flows');
     const writer = new FlowWriter(store);
     const [, wMs, wCpu] = await cpuTimed(async () => {
       for (const b of batches) await writer.write(b);
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
       `${fmt(ROWS)} rows in ${(wMs / 1000).toFixed(2)} s; ${fmt((ROWS / wCpu) * 1000)} flows per CPU-s (all threads)`,
     ]);
     batches.length = 0;
+    if (args['stop-merges']) await store.command('SYSTEM START MERGES flows');
 
     // 3. Fill up to TOTAL (untimed figure, still printed).
     let left = TOTAL - ROWS;
