@@ -62,7 +62,7 @@ describe('generic CSV with a YAML column mapping', () => {
     const r = await readFile(genericCsvReader, csv);
     expect(r.flows).toHaveLength(1);
     expect(r.flows[0]).toMatchObject({ start: 1714600000000, proto: 6, sourceFormat: 'csv' });
-    expect(r.ctx.stats.problems.count('csv-filtered')).toBe(1);
+    expect(r.ctx.stats.counters.csvFilteredRows).toBe(1);
   });
 
   it('rejects a bad mapping with the file and key', () => {

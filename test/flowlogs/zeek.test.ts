@@ -42,6 +42,7 @@ describe('zeek TSV conn.log', () => {
   it('joins server_name from ssl.log beside it by uid (407 uids per awk)', async () => {
     const r = await readFile(zeekReader, data('flowlogs/zeek/tsv/rita-proxy/conn.log'));
     expect(r.flows.filter((f) => f.tlsSni !== undefined)).toHaveLength(407);
+    expect(r.ctx.stats.counters.zeekJoinedFlows).toBe(407);
     expect(r.flows[0].tlsSni).toBe('www.google.com');
   });
 
@@ -154,6 +155,7 @@ describe('zeek dns.log → passive DNS', () => {
   it('emits one DnsName per address or CNAME answer (awk: 654 answers, TXT/PTR-less)', async () => {
     const r = await readFile(zeekReader, data('flowlogs/zeek/tsv/rita-proxy/dns.log'));
     expect(r.flows).toHaveLength(0);
+    expect(r.ctx.stats.problems.total).toBe(0);
     expect(r.names.length).toBeGreaterThan(0);
     expect(r.names.length).toBeLessThanOrEqual(654);
     for (const n of r.names) expect(['A', 'AAAA', 'CNAME']).toContain(n.type);

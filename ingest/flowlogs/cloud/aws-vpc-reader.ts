@@ -130,8 +130,8 @@ class AwsVpcParser implements LineParser {
   onLine = (buf: Buffer, s: number, e: number, lineNo: number, offset: number): void =>
     this.line(buf.toString('latin1', s, e), lineNo, offset);
   private col: Record<string, number> | undefined;
+  /** NODATA/SKIPDATA records: no traffic or records the capture window skipped; no flow. */
   noData = 0;
-  private readonly noDataLines: string[] = [];
 
   constructor(
     private readonly file: string,
@@ -142,15 +142,7 @@ class AwsVpcParser implements LineParser {
     if (configured) this.col = index(configured);
   }
 
-  finish(): void {
-    if (this.noData > 0) {
-      this.problems.add(
-        'aws-vpc-no-data',
-        `${this.noData} NODATA/SKIPDATA records carry no flow (lines: ${this.noDataLines.join(', ')})`,
-        { file: this.file },
-      );
-    }
-  }
+  finish(): void {}
 
   private line(text: string, lineNo: number, offset: number): void {
     const t = text.trim();
@@ -181,7 +173,6 @@ class AwsVpcParser implements LineParser {
     const status = get('log-status');
     if (status === 'NODATA' || status === 'SKIPDATA') {
       this.noData++;
-      if (this.noData <= 5) this.noDataLines.push(`${lineNo} ${status}`);
       return;
     }
     const src = ipFromText(get('pkt-srcaddr') ?? '') ?? ipFromText(get('srcaddr') ?? '');
@@ -247,5 +238,6 @@ export const awsVpcReader: FormatReader = {
       ctx.stats.records++;
     });
     yield* readLineBatches(input, ctx, parser);
+    ctx.stats.counters.awsNoDataRecords = (ctx.stats.counters.awsNoDataRecords ?? 0) + parser.noData;
   },
 };

@@ -186,10 +186,7 @@ export const gcpVpcReader: FormatReader = {
   async *read(input: OpenedInput, ctx: ReadContext): AsyncGenerator<IngestBatch> {
     const parser = new GcpParser(input.name, ctx.stats.problems);
     yield* readJsonObjectBatches(input, ctx, new Set([0, 1]), parser);
-    if (parser.notFlows > 0) {
-      ctx.stats.problems.add('gcp-not-flow', `${parser.notFlows} log entries are not VPC flow records`, {
-        file: input.name,
-      });
-    }
+    // Other log entries in the same export (not VPC flows) are counted, not problems.
+    ctx.stats.counters.gcpNonFlowEntries = (ctx.stats.counters.gcpNonFlowEntries ?? 0) + parser.notFlows;
   },
 };

@@ -275,7 +275,8 @@ export const genericCsvReader: FormatReader = {
           if (!allowed.includes(String(row[col] ?? '').trim())) keep = false;
         }
         if (!keep) {
-          problems.add('csv-filtered', 'row dropped by keepIf', { file: input.name, line: lineNo });
+          // Dropped on purpose by the mapping: counted, not a problem.
+          ctx.stats.counters.csvFilteredRows = (ctx.stats.counters.csvFilteredRows ?? 0) + 1;
           continue;
         }
         const f = map(row, lineNo);

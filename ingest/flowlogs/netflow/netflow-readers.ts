@@ -42,6 +42,16 @@ export function looksLikeNetflow(buf: Buffer, off: number, avail: number): boole
   return false;
 }
 
+/** The decoder's counts into the reader's counters (messages, templates, option records…). */
+function addDecoderCounts(decoder: NetflowDecoder, ctx: ReadContext): void {
+  const c = ctx.stats.counters;
+  const d = decoder.counts;
+  c.netflowMessages = (c.netflowMessages ?? 0) + d.messages;
+  c.netflowTemplates = (c.netflowTemplates ?? 0) + d.templates;
+  c.netflowOptionRecords = (c.netflowOptionRecords ?? 0) + d.optionRecords;
+  c.netflowDataSetsWithoutTemplate = (c.netflowDataSetsWithoutTemplate ?? 0) + d.dataSetsWithoutTemplate;
+}
+
 function takeFlows(batch: IngestBatch, ctx: ReadContext): IngestBatch {
   ctx.stats.flows += batch.flows.length;
   return batch;
@@ -121,6 +131,7 @@ export const netflowFileReader: FormatReader = {
         );
       }
     }
+    addDecoderCounts(decoder, ctx);
     if (batch.flows.length > 0) yield takeFlows(batch, ctx);
   },
 };
@@ -182,6 +193,7 @@ export const netflowPcapReader: FormatReader = {
         file: input.name,
       });
     }
+    addDecoderCounts(decoder, ctx);
     if (batch.flows.length > 0) yield takeFlows(batch, ctx);
   },
 };

@@ -32,10 +32,8 @@ export const nfdumpJsonReader: FormatReader = {
   async *read(input: OpenedInput, ctx: ReadContext): AsyncGenerator<IngestBatch> {
     const parser = new NfdumpJsonParser(input.name, ctx.stats.problems);
     yield* readJsonObjectBatches(input, ctx, new Set([0, 1]), parser);
-    if (parser.notFlows > 0) {
-      ctx.stats.problems.add('nfdump-not-flow', `${parser.notFlows} records are not flows (type != FLOW)`, {
-        file: input.name,
-      });
-    }
+    // Exporter/sampler records (type != FLOW) are not flows: counted, not problems.
+    ctx.stats.counters.nfdumpNonFlowRecords =
+      (ctx.stats.counters.nfdumpNonFlowRecords ?? 0) + parser.notFlows;
   },
 };

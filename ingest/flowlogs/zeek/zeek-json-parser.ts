@@ -50,6 +50,8 @@ function timeMs(v: unknown): number {
 export class ZeekJsonParser implements LineParser {
   batch = newBatch();
   readonly rowsByKind: Record<ZeekLogKind, number> = { conn: 0, dns: 0, ssl: 0, other: 0 };
+  /** conn flows that got SNI/DNS from the side table. */
+  joined = 0;
   onLine = (buf: Buffer, s: number, e: number, lineNo: number, offset: number): void =>
     this.line(buf, s, e, lineNo, offset);
 
@@ -62,24 +64,7 @@ export class ZeekJsonParser implements LineParser {
     private readonly onRecord: () => void = () => {},
   ) {}
 
-  finish(): void {
-    if (this.mode !== 'emit') return;
-    const ssl = this.rowsByKind.ssl;
-    if (ssl > 0) {
-      this.problems.add(
-        'zeek-rows-without-flows',
-        `${ssl} ssl.log rows give no flows by themselves; their server_name joins the conn.log flow of the same uid when conn.log is read from the same directory`,
-        { file: this.file },
-      );
-    }
-    if (this.rowsByKind.other > 0) {
-      this.problems.add(
-        'zeek-rows-without-flows',
-        `${this.rowsByKind.other} rows of a Zeek log that carries no flows were not used`,
-        { file: this.file },
-      );
-    }
-  }
+  finish(): void {}
 
   private line(buf: Buffer, s: number, e: number, lineNo: number, offset: number): void {
     while (s < e && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
@@ -167,6 +152,7 @@ export class ZeekJsonParser implements LineParser {
       const uid = str(row.uid);
       const info = uid === undefined ? undefined : this.side.get(uid);
       if (info !== undefined) {
+        this.joined++;
         f.tlsSni = info.tlsSni;
         f.dnsQuery = info.dnsQuery;
         f.dnsAnswers = info.dnsAnswers;

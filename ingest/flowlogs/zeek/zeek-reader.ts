@@ -125,5 +125,13 @@ export const zeekReader: FormatReader = {
       ? new ZeekJsonParser(input.name, ctx.stats.problems, 'emit', side, nameKind, onRecord)
       : new ZeekTsvParser(input.name, ctx.stats.problems, 'emit', side, onRecord);
     yield* readLineBatches(input, ctx, parser);
+    // Rows that are fine but carry no flows (ssl.log joins conn.log; http/quic/… logs are not
+    // flows) are counted here, not as problems.
+    const c = ctx.stats.counters;
+    const k = parser.rowsByKind;
+    c.zeekConnRows = (c.zeekConnRows ?? 0) + k.conn;
+    c.zeekDnsRows = (c.zeekDnsRows ?? 0) + k.dns;
+    c.zeekRowsWithoutFlows = (c.zeekRowsWithoutFlows ?? 0) + k.ssl + k.other;
+    c.zeekJoinedFlows = (c.zeekJoinedFlows ?? 0) + parser.joined;
   },
 };

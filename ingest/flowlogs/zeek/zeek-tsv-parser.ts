@@ -34,6 +34,8 @@ export class ZeekTsvParser implements LineParser {
   batch = newBatch();
   /** Data rows seen per log kind (for the end-of-file note). */
   readonly rowsByKind: Record<ZeekLogKind, number> = { conn: 0, dns: 0, ssl: 0, other: 0 };
+  /** conn flows that got SNI/DNS from the side table. */
+  joined = 0;
   onLine = (buf: Buffer, s: number, e: number, lineNo: number, offset: number): void =>
     this.line(buf, s, e, lineNo, offset);
 
@@ -86,17 +88,6 @@ export class ZeekTsvParser implements LineParser {
 
   finish(): void {
     if (this.mode !== 'emit') return;
-    for (const k of ['ssl', 'other'] as const) {
-      const n = this.rowsByKind[k];
-      if (n === 0) continue;
-      this.problems.add(
-        'zeek-rows-without-flows',
-        k === 'ssl'
-          ? `${n} ssl.log rows give no flows by themselves; their server_name joins the conn.log flow of the same uid when conn.log is read from the same directory`
-          : `${n} rows of a Zeek log that carries no flows (${this.path ?? 'unknown #path'}) were not used`,
-        { file: this.file },
-      );
-    }
     if (this.headerless > 0) {
       this.problems.add('zeek-no-header', `${this.headerless} data lines came before any #fields header`, {
         file: this.file,
@@ -284,6 +275,7 @@ export class ZeekTsvParser implements LineParser {
       const uid = this.text(buf, this.cUid);
       const info = uid === undefined ? undefined : this.side.get(uid);
       if (info !== undefined) {
+        this.joined++;
         f.tlsSni = info.tlsSni;
         f.dnsQuery = info.dnsQuery;
         f.dnsAnswers = info.dnsAnswers;
