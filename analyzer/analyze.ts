@@ -238,7 +238,8 @@ export async function analyze(
   for (const e of events) {
     const settings = rules.detector(e.kind);
     if (!settings.enabled) continue;
-    const grouped = e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:');
+    const grouped =
+      e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:') || e.eventKey === 'ntp';
     const pair = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
     const s = grouped ? undefined : summaryByPair.get(pair);
     const v = s ? judgePair(s) : undefined;

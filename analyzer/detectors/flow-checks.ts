@@ -61,7 +61,7 @@ export function protocolKind(f: Flow, o: OrientedFlow, peerLocal: boolean): Dete
     return 'upnp-portmap';
   if (!o.inbound && o.proto === 6 && (p === 23 || p === 2323)) return 'telnet-out';
   if (!o.inbound && o.proto === 6 && p === 22) return 'ssh-out';
-  if (o.inbound && !peerLocal) return 'inbound-internet';
+  if (o.inbound && !peerLocal && !(o.proto === 6 && f.state === 'OTH')) return 'inbound-internet';
   if (o.inbound || peerLocal) return undefined;
   if (p === 53 && (o.proto === 6 || o.proto === 17)) return 'dns-outside';
   if (p === 853 && (o.proto === 6 || o.proto === 17)) return 'doh';

@@ -38,7 +38,7 @@ SELECT
   arraySort(x -> x.1, groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
   arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
 FROM (${FLOW_VIEW_SQL})
-WHERE NOT peer_local AND NOT inbound AND NOT remote_login
+WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, peer_key
 HAVING flows >= {minConnections:UInt32}
 ORDER BY device_ip, peer_key`;

@@ -3,9 +3,10 @@
  * camera (`dev`), the other side (`peer`), bytes out/in from the camera's point of view, the peer's name
  * (`pname`), the peer key (name first, address second) and whether the peer is local under the policy.
  * A DNS flow's name is the name it ASKED for, not the resolver's: DNS flows (port 53/853 or recognised
- * as DNS) are keyed by the resolver's address. `remote_login` marks outbound telnet/SSH: the protocol
- * detectors report those (grouped as scans), the per-peer detectors leave them out so a scan of
- * thousands of addresses is one alert, not thousands.
+ * as DNS) are keyed by the resolver's address. `protocol_only` marks outbound telnet/SSH and NTP: the
+ * protocol detectors report those (grouped: scans by port, NTP by camera), the per-peer detectors
+ * (egress, vendor, beacon, volume, new/rare peer) leave them out, so a scan of thousands of addresses
+ * or an NTP pool is one alert, and NTP's own timer is not reported as a beacon.
  *
  * Enrichment (ingest/enrich) fills `device_ip`, `peer_ip`, `peer_port` and `device_side`. A flow that was
  * never enriched (`device_ip` is '::', the store's "absent") falls back to the exporter's orientation:
@@ -38,11 +39,11 @@ SELECT
   if(device_side = 'resp', orig_bytes, resp_bytes) AS bytes_in,
   if(device_side = 'resp', resp_port, orig_port) AS dport,
   pport IN (53, 853) OR app_proto = 'dns' AS dns_flow,
-  NOT inbound AND proto = 6 AND pport IN (22, 23, 2323) AS remote_login,
+  NOT inbound AND ((proto = 6 AND pport IN (22, 23, 2323)) OR (proto = 17 AND pport = 123)) AS protocol_only,
   if(dns_flow, '', peer_name) AS pname,
   if(pname != '', lower(pname), replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')) AS peer_key,
   arrayExists((l, h) -> peer >= l AND peer <= h, {localLo:Array(IPv6)}, {localHi:Array(IPv6)}) AS peer_local,
-  start, end, proto, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
+  start, end, proto, state, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
   device_name, device_vendor, device_site, community_id, source_file, source_record,
   dns_query, soap_action, http_method, ssdp, stun, ntp_mode, app_proto
 FROM flows

@@ -20,7 +20,7 @@ export const NEW_PEER_SQL = `
 SELECT ${DEV_TEXT} AS device_ip, peer_key, count() AS flows,
   toUnixTimestamp64Milli(min(start)) AS first_ms
 FROM (${FLOW_VIEW_SQL})
-WHERE NOT peer_local AND NOT inbound AND NOT remote_login
+WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
   AND dev IN (SELECT dev FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}))
   AND (dev, peer_key) NOT IN (
     SELECT dev, peer_key FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}) WHERE NOT peer_local

@@ -40,7 +40,7 @@ SELECT
   anyIf(device_site, device_site != '') AS dev_site,
   arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
 FROM (${FLOW_VIEW_SQL})
-WHERE NOT peer_local AND NOT inbound AND NOT remote_login
+WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, peer_key
 ORDER BY device_ip, peer_key`;
 

@@ -6,7 +6,8 @@
  *   upnp-portmap      SOAPAction AddPortMapping (UPnP IGD), or NAT-PMP/PCP (UDP 5351)     any peer
  *   telnet-out        the device opens TCP 23 or 2323 (Mirai scanning)                    any peer
  *   ssh-out           the device opens TCP 22                                              any peer
- *   inbound-internet  a non-local peer opens a connection to the device
+ *   inbound-internet  a non-local peer opens a connection to the device (TCP: its start was seen;
+ *                     a connection picked up midstream, Zeek's OTH, is no evidence of who opened it)
  *   dns-outside       the device sends DNS (port 53) to a non-local resolver
  *   doh               the device talks DoT/DoQ (port 853) to a non-local peer (DoH by name: vendor rules)
  *   ntp-public        the device asks a non-local NTP server (UDP 123)
@@ -14,7 +15,8 @@
  *
  * Grouping: by peer key, except scans and exposure, which would otherwise raise one alert per target
  * (a Mirai-like scan touches thousands): telnet/SSH out group by the port scanned (`scan:23`),
- * inbound-internet by the camera's port that was reached (`inbound:80`); `peers` counts the addresses.
+ * inbound-internet by the camera's port that was reached (`inbound:80`), NTP by camera (`ntp`: a pool
+ * hands out many servers); `peers` counts the addresses.
  */
 
 import type { CompiledRules } from '../rules/compiled-rules.js';
@@ -34,7 +36,7 @@ export const PROTOCOL_KIND_SQL = `multiIf(
     positionCaseInsensitive(soap_action, 'AddPortMapping') > 0 OR (proto = 17 AND pport = 5351 AND NOT inbound), 'upnp-portmap',
     NOT inbound AND proto = 6 AND pport IN (23, 2323), 'telnet-out',
     NOT inbound AND proto = 6 AND pport = 22, 'ssh-out',
-    inbound AND NOT peer_local, 'inbound-internet',
+    inbound AND NOT peer_local AND NOT (proto = 6 AND state = 'OTH'), 'inbound-internet',
     NOT inbound AND NOT peer_local AND pport = 53 AND proto IN (6, 17), 'dns-outside',
     NOT inbound AND NOT peer_local AND pport = 853 AND proto IN (6, 17), 'doh',
     NOT inbound AND NOT peer_local AND proto = 17 AND pport = 123, 'ntp-public',
@@ -71,6 +73,7 @@ FROM (
   SELECT *, ${PROTOCOL_KIND_SQL} AS kind,
     multiIf(kind IN ('telnet-out', 'ssh-out'), concat('scan:', toString(pport)),
             kind = 'inbound-internet', concat('inbound:', toString(dport)),
+            kind = 'ntp-public', 'ntp',
             peer_key) AS event_key
   FROM (${FLOW_VIEW_SQL}))
 WHERE kind != ''

@@ -20,7 +20,7 @@ SELECT device_ip, peer_key, flows, devices, fleet FROM (
     count() OVER (PARTITION BY peer_key) AS devices,
     (SELECT uniqExact(dev) FROM (${FLOW_VIEW_SQL})) AS fleet
   FROM (${FLOW_VIEW_SQL})
-  WHERE NOT peer_local AND NOT inbound AND NOT remote_login
+  WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
   GROUP BY dev, peer_key
 )
 WHERE devices <= {maxDevices:UInt32} AND fleet >= {minFleet:UInt32}

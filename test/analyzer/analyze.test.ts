@@ -76,7 +76,6 @@ describe('analyze', () => {
       [
         '10.1.0.7 egress new.example.com',
         '10.1.0.7 dns-outside 8.8.8.8',
-        '10.1.0.7 ntp-public time.nist.gov',
         '10.1.0.7 nat-traversal 74.125.250.129',
         '10.1.0.8 vendor-cloud dev.ezviz7.com',
       ].sort(),
@@ -228,7 +227,9 @@ describe('checkFlow', () => {
             ? `scan:${x.peerPort}`
             : x.detector === 'inbound-internet'
               ? `inbound:${x.devicePort}`
-              : (x.peerName?.toLowerCase() ?? x.peerIp);
+              : x.detector === 'ntp-public'
+                ? 'ntp'
+                : (x.peerName?.toLowerCase() ?? x.peerIp);
         const k = `${x.deviceIp} ${x.detector} ${group}`;
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
