@@ -20,5 +20,6 @@ export * from './queries/rare-peer-query.js';
 export * from './rules/compiled-rules.js';
 export * from './rules/default-rules.js';
 export * from './rules/load-rules.js';
+export * from './rules/lookup-matches.js';
 export * from './rules/rule-schema.js';
 export * from './rules/rule-types.js';

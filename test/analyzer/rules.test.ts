@@ -229,3 +229,23 @@ describe('operator rules', async () => {
     expect(() => compileRules([])).toThrow(RuleError);
   });
 });
+
+describe('lookupRuleMatches (for camwatch lookup)', async () => {
+  const { lookupRuleMatches } = await import('../../analyzer/rules/lookup-matches.js');
+  const rules = compileRules(await loadRulePackList({ paths: [join(FIX, 'good/site-hq.yaml')], cwd: ROOT }));
+  test('vendor endpoints by address, local networks, scope-less watch and allow rules', () => {
+    expect(lookupRuleMatches(rules, { ip: '195.60.68.121' }).map((m) => m.id)).toContain('axis-008');
+    expect(lookupRuleMatches(rules, { ip: '10.1.2.3' })).toEqual([
+      { id: 'policy:default', label: 'local network under the policy' },
+    ]);
+    const w = lookupRuleMatches(rules, { ip: '1.2.3.4', geo: { asn: 45090, country: 'CN' } });
+    expect(w).toEqual([{ id: 'watch:watch-asn', label: 'watch list, high: Tencent cloud hosts P2P relays' }]);
+    expect(lookupRuleMatches(rules, { ip: '198.51.100.5' })).toEqual([
+      { id: 'allow:backup-cloud', label: 'allowed: offsite recording backup' },
+    ]);
+    const dns = lookupRuleMatches(rules, { ip: '8.8.8.8' });
+    expect(dns.find((m) => m.id.startsWith('generic-doh'))!.label).toMatch(
+      /^Generic DoH resolvers dns \(by ip 8\.8\.8\.8; /,
+    );
+  });
+});
