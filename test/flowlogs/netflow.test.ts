@@ -173,3 +173,33 @@ describe('sampling', () => {
     expect(r.flows[1]).toMatchObject({ origPackets: 4 * 2000, origBytes: 579 * 2000 });
   });
 });
+
+describe('captured UDP payload files read one by one', () => {
+  it('a v9 datagram with its own template (softflowd, 0-length fields) gives the records tshark sees', async () => {
+    const soft = await readFile(
+      netflowFileReader,
+      data('flowlogs/netflow/udp-payload/logstash-netflow9_test_softflowd_tpl_data.dat'),
+    );
+    expect(soft.flows).toHaveLength(tsharkTruth('softflowd9').records);
+    expect(soft.ctx.stats.problems.total).toBe(0);
+    const zero = await readFile(
+      netflowFileReader,
+      data('flowlogs/netflow/udp-payload/logstash-netflow9_test_0length_fields_tpl_data.dat'),
+    );
+    expect(zero.flows).toHaveLength(tsharkTruth('zerolen').records);
+  });
+
+  it('a data datagram without its template is counted, and invalid v5 files are refused', async () => {
+    const r = await readFile(
+      netflowFileReader,
+      data('flowlogs/netflow/udp-payload/logstash-netflow9_test_macaddr_data.dat'),
+    );
+    expect(r.flows).toHaveLength(0);
+    expect(r.ctx.stats.problems.count('netflow-unknown-template')).toBe(1);
+    expect(r.ctx.stats.counters.netflowDataSetsWithoutTemplate).toBe(1);
+    for (const bad of ['logstash-netflow5_test_invalid01.dat', 'logstash-netflow5_test_invalid02.dat']) {
+      const i = await openInput(data(`flowlogs/netflow/udp-payload/${bad}`));
+      expect(netflowFileReader.detect(i.head, i.name)).toBe(false);
+    }
+  });
+});

@@ -76,8 +76,11 @@ export const netflowFileReader: FormatReader = {
         let need: number;
         if (version === 10) need = buf.readUInt16BE(p + 2);
         else if (version === 5) need = 24 + buf.readUInt16BE(p + 2) * 48;
-        else if (version === 9) need = final ? buf.length - p : Number.POSITIVE_INFINITY;
-        else need = -1;
+        else if (version === 9) {
+          // No length field: the datagram is the rest of the input, known only at its end.
+          if (!final) break;
+          need = buf.length - p;
+        } else need = -1;
         if (need < 0 || need < 16 || need > MAX_MESSAGE + 24 * 48) {
           ctx.stats.problems.add(
             'netflow-bad-message',
