@@ -530,6 +530,7 @@ export class FlowTable<M = unknown> {
   }
 
   private touch(s: number, l: number): void {
+    if (this.lruTail[l] === s && this.list[s] === l) return;
     this.lruUnlink(s, this.list[s]);
     this.list[s] = l;
     this.lruAppend(s, l);
@@ -662,14 +663,19 @@ function senderIsOrig(p: PacketFields): boolean {
   return true;
 }
 
+const HASH_WORDS_V4 = new Uint8Array([0, 1, 5, 9]);
+const HASH_WORDS_V6 = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
 /**
  * Murmur3-style mix of the key words, cut to 30 bits: a V8 small integer, so passing it around never
  * allocates a HeapNumber.
  */
 function hashKey(k: Uint32Array): number {
   let h = 0x9747b28c;
-  for (let i = 0; i < KEY_WORDS; i++) {
-    let x = Math.imul(k[i], 0xcc9e2d51);
+  // IPv4 keys have zeros in the upper address words: hash only the four words that vary.
+  const words = k[0] & 0x1000000 ? HASH_WORDS_V6 : HASH_WORDS_V4;
+  for (let j = 0; j < words.length; j++) {
+    let x = Math.imul(k[words[j]], 0xcc9e2d51);
     x = (x << 15) | (x >>> 17);
     h ^= Math.imul(x, 0x1b873593);
     h = (h << 13) | (h >>> 19);
