@@ -300,7 +300,13 @@ export async function analyze(
       bytes: s.bytesOut,
       bytesIn: s.bytesIn,
     };
+    // a session kept open with traffic through it: a heartbeat the connection-start timing cannot see
+    const kept =
+      s.longestMs >= 300_000 && s.longestPackets >= 5
+        ? { longestSessionMs: s.longestMs, longestSessionPackets: s.longestPackets }
+        : undefined;
     const evidence = (): AlertDraft['evidence'] => ({
+      ...(kept ? { facts: { ...kept } } : {}),
       ...(namesOf(s) ? { names: namesOf(s) } : {}),
       ports: s.ports,
       protos: s.protos,
@@ -354,7 +360,7 @@ export async function analyze(
           detector: 'volume',
           severity: volumeCfg.severity,
           score,
-          evidence: { ...evidence(), facts: { minBytesOut: minBytes } },
+          evidence: { ...evidence(), facts: { ...kept, minBytesOut: minBytes } },
         },
         purposes,
       );

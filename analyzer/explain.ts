@@ -179,6 +179,14 @@ function modifiers(a: AlertDraft): string {
   let s = '';
   if (f.newPeer === true && a.detector !== 'new-peer')
     s += ` The peer is new: the camera never contacted it in the learned baseline (${f.baselineSince} to ${f.baselineUntil}).`;
+  if (
+    typeof f.longestSessionMs === 'number' &&
+    typeof f.longestSessionPackets === 'number' &&
+    a.detector !== 'beacon'
+  ) {
+    const every = f.longestSessionMs / Math.max(1, f.longestSessionPackets - 1);
+    s += ` One session stayed open ${formatDuration(f.longestSessionMs)} with ${f.longestSessionPackets} packets from the camera (one every ${formatDuration(every)} on average): a kept-alive connection.`;
+  }
   if (f.devicesContacting !== undefined && a.detector !== 'rare-peer')
     s += ` Only ${f.devicesContacting} of ${f.fleetSize} cameras in the fleet contact it.`;
   return s;

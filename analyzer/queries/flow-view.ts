@@ -38,6 +38,7 @@ SELECT
   if(device_side = 'resp', resp_bytes, orig_bytes) AS bytes_out,
   if(device_side = 'resp', orig_bytes, resp_bytes) AS bytes_in,
   if(device_side = 'resp', resp_port, orig_port) AS dport,
+  if(device_side = 'resp', resp_packets, orig_packets) AS pkts_out,
   pport IN (53, 853) OR app_proto = 'dns' AS dns_flow,
   NOT inbound AND ((proto = 6 AND pport IN (22, 23, 2323)) OR (proto = 17 AND pport = 123)) AS protocol_only,
   if(dns_flow, '', peer_name) AS pname,

@@ -31,6 +31,8 @@ SELECT
   sum(bytes_in) AS sum_in,
   toUnixTimestamp64Milli(min(start)) AS first_ms,
   toUnixTimestamp64Milli(max(end)) AS last_ms,
+  max(toUnixTimestamp64Milli(end) - toUnixTimestamp64Milli(start)) AS longest_ms,
+  argMax(pkts_out, toUnixTimestamp64Milli(end) - toUnixTimestamp64Milli(start)) AS longest_pkts,
   anyIf(peer_country, peer_country != '') AS country,
   anyIf(peer_asn, peer_asn != 0) AS asn,
   anyIf(peer_as_org, peer_as_org != '') AS as_org,
@@ -58,6 +60,9 @@ export interface PeerSummary {
   bytesIn: number;
   firstMs: number;
   lastMs: number;
+  /** The longest flow of the pair, ms, and the packets the device sent in it (a kept-alive session). */
+  longestMs: number;
+  longestPackets: number;
   country: string | undefined;
   asn: number | undefined;
   asOrg: string | undefined;
@@ -100,6 +105,8 @@ export async function queryPeerSummaries(
     bytesIn: num(r.sum_in),
     firstMs: num(r.first_ms),
     lastMs: num(r.last_ms),
+    longestMs: num(r.longest_ms),
+    longestPackets: num(r.longest_pkts),
     country: str(r.country),
     asn: num(r.asn) || undefined,
     asOrg: str(r.as_org),

@@ -86,6 +86,12 @@ describe.skipIf(!existsSync(data('pcap/iot')))('real captures', () => {
     });
     expect(alerts.map(brief)).toEqual(['2.36.234.133 egress 209.206.59.34']);
     expect(alerts[0]).toMatchObject({ peerPort: 7351, deviceName: 'meraki' });
+    // one UDP session for ~400 s with 22 packets out (PROVENANCE: 44 packets, both ways)
+    expect(alerts[0]!.evidence.facts?.longestSessionPackets).toBe(22);
+    expect(Number(alerts[0]!.evidence.facts?.longestSessionMs)).toBeGreaterThan(300_000);
+    expect(alerts[0]!.explanation).toMatch(
+      /One session stayed open [\d.]+ min with 22 packets from the camera/,
+    );
   });
 
   test('QUIC to Google from a capture that is otherwise an ARP scan', async () => {
