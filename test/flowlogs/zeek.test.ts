@@ -112,6 +112,22 @@ describe('zeek TSV conn.log', () => {
     });
   });
 
+  it('checks #types against #fields', async () => {
+    const log = [
+      '#separator \\x09',
+      '#path\tconn',
+      '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto',
+      '#types\ttime\taddr\tport\taddr\tport',
+      '1700000000\t192.0.2.1\t1\t192.0.2.2\t2\tudp',
+    ].join('\n');
+    const r = await readWith(zeekReader, await bytesInput(Buffer.from(log)));
+    expect(r.ctx.stats.problems.summaries()[0].examples[0]).toMatchObject({
+      where: 'line 4',
+      detail: '#types lists 5 types for 6 #fields',
+    });
+    expect(r.flows).toHaveLength(1);
+  });
+
   it('counts a cut-short row with its line and keeps the rest', async () => {
     const r = await readFile(zeekReader, data('flowlogs/zeek/bad/rita-truncated-conn.log'));
     expect(r.flows).toHaveLength(58); // awk: 58 rows of 21 fields, 1 of 9

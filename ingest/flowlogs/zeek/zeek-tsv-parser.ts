@@ -366,11 +366,26 @@ export class ZeekTsvParser implements LineParser {
       case 'fields':
         this.setFields(value, lineNo);
         break;
+      case 'types':
+        // #types must describe the #fields columns one to one; a mismatch means a broken header.
+        if (this.fields && value.length !== this.nFields) {
+          this.problems.add(
+            'zeek-bad-header',
+            `#types lists ${value.length} types for ${this.nFields} #fields`,
+            { file: this.file, line: lineNo },
+          );
+        } else if (this.fields && this.cTs >= 0 && value[this.cTs] !== 'time') {
+          this.problems.add('zeek-bad-header', `ts is declared '${value[this.cTs]}', not time`, {
+            file: this.file,
+            line: lineNo,
+          });
+        }
+        break;
       case 'close':
         this.fields = undefined;
         break;
       default:
-        // #open, #types and comments carry nothing we need.
+        // #open and comments carry nothing we need.
         break;
     }
   }
