@@ -28,6 +28,7 @@ export {
   type MigrationReport,
   migrate,
   SCHEMA_VERSION,
+  schemaFileText,
   schemaSql,
 } from './migrations.js';
 export { RowBinaryBuffer } from './row-binary.js';

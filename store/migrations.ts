@@ -14,6 +14,7 @@ import {
   ALERTS_TABLE,
   addColumnsSql,
   createTableSql,
+  DEFAULT_TTL_DAYS,
   DEVICES_TABLE,
   DNS_NAMES_TABLE,
   flowColumn,
@@ -66,6 +67,15 @@ export interface MigrationReport {
 /** All statements of a fresh schema, for review and for cluster operators who run DDL by hand. */
 export function schemaSql(o: SchemaOptions): string[] {
   return [...createTableSql(MIGRATIONS_TABLE, o), ...MIGRATIONS.flatMap((m) => m.statements(o))];
+}
+
+/** The text of store/schema.sql: the single-node schema at the default retention. */
+export function schemaFileText(): string {
+  const head =
+    '-- Generated from model/flow-fields.ts and store/schema.ts by store/migrations.ts (schemaFileText); do not edit.\n' +
+    '-- Regenerate: CAMWATCH_UPDATE_GENERATED=1 npx vitest run test/store/schema.test.ts\n';
+  const body = schemaSql({ database: 'default', ttlDays: DEFAULT_TTL_DAYS }).map((s) => `${s};\n`);
+  return `${head}\n${body.join('\n')}`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FLOW_FIELDS } from '../../model/index.js';
 import {
@@ -8,8 +10,10 @@ import {
   openStore,
   SCHEMA_VERSION,
   type Store,
+  schemaFileText,
   schemaSql,
 } from '../../store/index.js';
+import { ROOT } from '../helpers/paths.js';
 import { BACKENDS, fullFlow, type TestStoreHandle, testStore } from './store-helpers.js';
 
 describe('generated DDL', () => {
@@ -45,6 +49,13 @@ describe('generated DDL', () => {
     const all = schemaSql(cluster);
     expect(all.every((s) => s.includes('ON CLUSTER `cams`'))).toBe(true);
     expect(all.filter((s) => s.includes('ENGINE = Distributed'))).toHaveLength(all.length / 2);
+  });
+
+  it('matches the checked-in store/schema.sql (regenerate when the field table changes)', () => {
+    const path = resolve(ROOT, 'store/schema.sql');
+    const text = schemaFileText();
+    if (process.env.CAMWATCH_UPDATE_GENERATED === '1') writeFileSync(path, text);
+    expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
   it('numbers migrations 1..N without gaps', () => {
