@@ -1,6 +1,7 @@
 import { type DnsName, type Flow, InputError } from '../../model/index.js';
 import type { OpenedInput } from '../input/open-input.js';
 import type { IngestBatch, ReadContext } from '../reader.js';
+import { addCommunityIds } from './flow-community-id.js';
 import { type LineHandler, LineSplitter } from './line-splitter.js';
 
 /** Records per batch a flow-log reader hands on (the pipeline writes 10k–100k rows at a time). */
@@ -89,6 +90,16 @@ export async function* readLineBatches(
 function takeBatch(parser: LineParser, ctx: ReadContext): IngestBatch {
   const b = parser.batch;
   parser.batch = newBatch();
+  return finishBatch(b, ctx);
+}
+
+/**
+ * The last step before a batch leaves a flow-log reader: Community ID on flows that came without
+ * one (off with `options.flowlogs.communityId = false`), and the flow count.
+ */
+export function finishBatch(b: IngestBatch, ctx: ReadContext): IngestBatch {
+  const opts = ctx.options.flowlogs as { communityId?: boolean } | undefined;
+  if (opts?.communityId !== false) addCommunityIds(b.flows);
   ctx.stats.flows += b.flows.length;
   return b;
 }

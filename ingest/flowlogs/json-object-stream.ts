@@ -1,7 +1,7 @@
 import { InputError } from '../../model/index.js';
 import type { OpenedInput } from '../input/open-input.js';
 import type { IngestBatch, ReadContext } from '../reader.js';
-import { FLOWLOG_BATCH_RECORDS, MAX_LINE_BYTES, newBatch } from './flow-batch.js';
+import { FLOWLOG_BATCH_RECORDS, finishBatch, MAX_LINE_BYTES, newBatch } from './flow-batch.js';
 
 /**
  * Finds the JSON objects of a stream at given nesting depths without parsing the rest: the
@@ -117,8 +117,7 @@ export async function* readJsonObjectBatches(
   const take = (): IngestBatch => {
     const b = parser.batch;
     parser.batch = newBatch();
-    ctx.stats.flows += b.flows.length;
-    return b;
+    return finishBatch(b, ctx);
   };
   for await (const chunk of input.stream) {
     ctx.stats.bytes += chunk.length;

@@ -203,3 +203,26 @@ describe('captured UDP payload files read one by one', () => {
     }
   });
 });
+
+describe('Community ID on flow-log records', () => {
+  it('every softflowd-exported flow carries the Community ID tshark computes for its packets', async () => {
+    const ids = new Set(
+      readFileSync(fixture('netflow/ndpi-iphone.community-ids.txt'), 'utf8').split('\n').filter(Boolean),
+    );
+    for (const v of [5, 9, 10]) {
+      const r = await readFile(netflowPcapReader, fixture(`netflow/softflowd-iphone-v${v}.pcap`));
+      // ICMPv6 flows: softflowd exports type/code in ICMP_TYPE (v9/IPFIX), v5 in the port; all hash alike.
+      const missing = r.flows
+        .filter((f) => !ids.has(f.communityId ?? ''))
+        .map((f) => `${f.proto} ${f.origIp} ${f.origPort} ${f.respIp} ${f.respPort}`);
+      expect(missing, `v${v}`).toEqual([]);
+    }
+  });
+
+  it('is off with options.flowlogs.communityId = false', async () => {
+    const r = await readFile(netflowPcapReader, fixture('netflow/softflowd-iphone-v9.pcap'), {
+      flowlogs: { communityId: false },
+    });
+    expect(r.flows.every((f) => f.communityId === undefined)).toBe(true);
+  });
+});

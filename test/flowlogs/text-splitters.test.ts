@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ipv6Text } from '../../ingest/decode/address-text.js';
+import { communityId } from '../../ingest/flow/community-id.js';
 import { ipAt, parseDateTimeMs, parseSecondsToMs, parseUint } from '../../ingest/flowlogs/byte-parse.js';
+import { flowCommunityId } from '../../ingest/flowlogs/flow-community-id.js';
 import { JsonObjectStream } from '../../ingest/flowlogs/json-object-stream.js';
 import { LineSplitter } from '../../ingest/flowlogs/line-splitter.js';
+import type { Flow } from '../../model/index.js';
 
 /** Cuts `bytes` at the given positions into chunks. */
 function chunks(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -99,5 +103,31 @@ describe('byte-level number, time and address parsing', () => {
     expect(ip('::ffff:192.0.2.1')).toBe('::ffff:192.0.2.1');
     for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.5', 'host', '1..2.3', '', '12:34', 'g::1'])
       expect(ip(bad)).toBeUndefined();
+  });
+});
+
+describe('flowCommunityId', () => {
+  it('agrees with the capture path (ingest/flow/community-id.ts) on random IPv4/IPv6 flows', () => {
+    const word = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.tuple(word, word, word, word),
+        fc.tuple(word, word, word, word),
+        fc.constantFrom(6, 17, 132, 47),
+        fc.integer({ min: 0, max: 65535 }),
+        fc.integer({ min: 0, max: 65535 }),
+        (v6, a, b, proto, sp, dp) => {
+          const text = (w: number[]) =>
+            v6
+              ? ipv6Text(w[0], w[1], w[2], w[3])
+              : `${w[0] >>> 24}.${(w[0] >>> 16) & 255}.${(w[0] >>> 8) & 255}.${w[0] & 255}`;
+          const f = { origIp: text(a), respIp: text(b), proto, origPort: sp, respPort: dp } as Flow;
+          const hasPorts = proto !== 47;
+          expect(flowCommunityId(f)).toBe(communityId(v6, proto, a, 0, sp, b, 0, dp, hasPorts));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -6,7 +6,7 @@ import { ConfigError, type Flow } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
 import { parseTimeText } from '../byte-parse.js';
-import { blankFlow, FLOWLOG_BATCH_RECORDS, newBatch } from '../flow-batch.js';
+import { blankFlow, FLOWLOG_BATCH_RECORDS, finishBatch, newBatch } from '../flow-batch.js';
 import { ipFromText, macFromText } from '../ip-text.js';
 import { parseTcpFlagText, protoNumber } from '../protocol-names.js';
 
@@ -286,8 +286,7 @@ export const genericCsvReader: FormatReader = {
         }
         batch.flows.push(f);
         if (batch.flows.length >= FLOWLOG_BATCH_RECORDS) {
-          ctx.stats.flows += batch.flows.length;
-          yield batch;
+          yield finishBatch(batch, ctx);
           batch = newBatch();
         }
       }
@@ -297,10 +296,7 @@ export const genericCsvReader: FormatReader = {
       parser.destroy();
     }
     await feed;
-    if (batch.flows.length > 0) {
-      ctx.stats.flows += batch.flows.length;
-      yield batch;
-    }
+    if (batch.flows.length > 0) yield finishBatch(batch, ctx);
     if (failure) throw failure;
   },
 };

@@ -1,7 +1,7 @@
 import { type Flow, ProblemLog } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
-import { FLOWLOG_BATCH_RECORDS, newBatch } from '../flow-batch.js';
+import { FLOWLOG_BATCH_RECORDS, finishBatch, newBatch } from '../flow-batch.js';
 import { CaptureUdpSource, isPcapHead, isPcapngHead } from './export-capture.js';
 import { NetflowDecoder } from './netflow-decoder.js';
 
@@ -53,8 +53,7 @@ function addDecoderCounts(decoder: NetflowDecoder, ctx: ReadContext): void {
 }
 
 function takeFlows(batch: IngestBatch, ctx: ReadContext): IngestBatch {
-  ctx.stats.flows += batch.flows.length;
-  return batch;
+  return finishBatch(batch, ctx);
 }
 
 export const netflowFileReader: FormatReader = {

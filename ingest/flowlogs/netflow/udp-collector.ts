@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import { ConfigError, ProblemLog } from '../../../model/index.js';
 import type { IngestBatch } from '../../reader.js';
 import { newBatch } from '../flow-batch.js';
+import { addCommunityIds } from '../flow-community-id.js';
 import { NetflowDecoder } from './netflow-decoder.js';
 import { decodeDatagram } from './netflow-readers.js';
 
@@ -85,6 +86,7 @@ export function createUdpCollector(
 
   const flush = (): void => {
     if (batch.flows.length === 0) return;
+    addCommunityIds(batch.flows);
     if (queue.length >= cfg.maxQueuedBatches) {
       stats.droppedFlows += batch.flows.length;
       problems.add('collector-overrun', `consumer behind: ${batch.flows.length} flows dropped`, {
