@@ -1,21 +1,26 @@
 import { Command } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
 import { registerCollect } from './commands/collect.js';
 import { registerFlows } from './commands/flows.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerIngests } from './commands/ingests.js';
 import { registerLookup } from './commands/lookup.js';
+import { matchLookupRules } from './lookup-rules.js';
 import { registerNames } from './commands/names.js';
 import { registerRules } from './commands/rules.js';
+import { registerScan } from './commands/scan.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')
     .description('What your IP cameras send out of the network: flows, names, places and phone-home alerts.')
     .version('0.1.0');
+  registerScan(program);
+  registerAlerts(program);
   registerCollect(program);
   registerFlows(program);
   registerIngest(program);
   registerIngests(program);
-  registerLookup(program);
+  registerLookup(program, { matchRules: matchLookupRules });
   registerNames(program);
   registerRules(program);
   return program;
