@@ -5,10 +5,10 @@ import { registerFlows } from './commands/flows.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerIngests } from './commands/ingests.js';
 import { registerLookup } from './commands/lookup.js';
-import { matchLookupRules } from './lookup-rules.js';
 import { registerNames } from './commands/names.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
+import { matchLookupRules } from './lookup-rules.js';
 
 export function buildProgram(): Command {
   const program = new Command('camwatch')

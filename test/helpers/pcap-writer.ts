@@ -62,7 +62,7 @@ export function pcapFile(packets: TestPacket[]): Buffer {
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(65535, 16);
   head.writeUInt32LE(1, 20); // Ethernet
-  const parts = [head];
+  const parts: Buffer[] = [head];
   for (const p of packets) {
     const data = packetBytes(p);
     const rec = Buffer.alloc(16);
