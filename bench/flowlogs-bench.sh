@@ -36,17 +36,25 @@ if [ ! -s "$out/flows-$n.csv" ]; then
 fi
 records=$(grep -cE '^[0-9]{4}-' "$out/flows-$n.csv")
 nf_cpu=$(cpu nfdump -R "$out/nfcapd" -o csv)
-node "$dist"/bench/flowlogs-parse.js nfdump-csv "$out/flows-$n.csv" > "$out/camwatch-nfdump-csv.json"
-node "$dist"/bench/flowlogs-parse.js zeek "$out/conn-$n.log" > "$out/camwatch-zeek.json"
+for f in nfdump-csv zeek; do
+  input="$out/flows-$n.csv"
+  [ "$f" = zeek ] && input="$out/conn-$n.log"
+  node "$dist"/bench/flowlogs-parse.js "$f" "$input" --no-community-id > "$out/camwatch-$f.json"
+  node "$dist"/bench/flowlogs-parse.js "$f" "$input" > "$out/camwatch-$f-cid.json"
+done
 field() { node -e "console.log(JSON.parse(require('fs').readFileSync('$1','utf8')).$2)"; }
-cw_csv=$(field "$out/camwatch-nfdump-csv.json" recordsPerCpuSecond)
-cw_zeek=$(field "$out/camwatch-zeek.json" recordsPerCpuSecond)
 nf_rate=$(awk -v r="$records" -v s="$nf_cpu" 'BEGIN { printf "%d", r / s }')
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(uname -sr), node $(node -v), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "input: $records flows ($(du -h "$out/flows-$n.csv" | cut -f1) nfdump CSV, $(du -h "$out/conn-$n.log" | cut -f1) Zeek TSV)"
-printf '%-34s %14s %16s %8s\n' 'reader' 'CPU seconds' 'records/CPU-s' 'vs nfdump'
-printf '%-34s %14s %16s %8s\n' 'nfdump -R nfcapd -o csv (peer)' "$nf_cpu" "$nf_rate" '1.00'
-printf '%-34s %14s %16s %8s\n' 'camwatch nfdump-csv' "$(field "$out/camwatch-nfdump-csv.json" cpuSeconds)" "$cw_csv" \
-  "$(awk -v a="$cw_csv" -v b="$nf_rate" 'BEGIN { printf "%.2f", a / b }')"
-printf '%-34s %14s %16s %8s\n' 'camwatch zeek (conn.log TSV)' "$(field "$out/camwatch-zeek.json" cpuSeconds)" "$cw_zeek" \
-  "$(awk -v a="$cw_zeek" -v b="$nf_rate" 'BEGIN { printf "%.2f", a / b }')"
+row() { printf '%-44s %12s %15s %10s\n' "$@"; }
+row 'reader' 'CPU seconds' 'records/CPU-s' 'vs nfdump'
+row 'nfdump -R nfcapd -o csv (peer)' "$nf_cpu" "$nf_rate" '1.00'
+for f in nfdump-csv zeek; do
+  for v in '' -cid; do
+    j="$out/camwatch-$f$v.json"
+    rate=$(field "$j" recordsPerCpuSecond)
+    label="camwatch $f, parse only"
+    [ "$v" = -cid ] && label="camwatch $f, parse + Community ID"
+    row "$label" "$(field "$j" cpuSeconds)" "$rate" "$(awk -v a="$rate" -v b="$nf_rate" 'BEGIN { printf "%.2f", a / b }')"
+  done
+done

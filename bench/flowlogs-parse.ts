@@ -1,6 +1,6 @@
 /**
  * Parse throughput of one flow-log reader over one file, on one core: records/s and MB/s.
- *   node dist/bench/flowlogs-parse.js <format> <file>
+ *   node dist/bench/flowlogs-parse.js <format> <file> [--no-community-id]
  * Prints one JSON line. Used by bench/flowlogs-bench.sh beside `nfdump -r` on the same flows.
  */
 
@@ -8,7 +8,10 @@ import { readerFor } from '../ingest/formats.js';
 import { openInput } from '../ingest/input/open-input.js';
 import { ProblemLog } from '../model/index.js';
 
-const [format, file] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --no-community-id: parse only (Community ID hashing is on by default in the readers).
+const communityId = !args.includes('--no-community-id');
+const [format, file] = args.filter((a) => !a.startsWith('--'));
 if (!format || !file) {
   process.stderr.write('usage: flowlogs-parse <format> <file>\n');
   process.exit(2);
@@ -19,7 +22,7 @@ if (!reader) {
   process.exit(2);
 }
 const stats = { records: 0, bytes: 0, flows: 0, problems: new ProblemLog(), counters: {} };
-const ctx = { stats, options: { zeek: { join: false } } };
+const ctx = { stats, options: { zeek: { join: false }, flowlogs: { communityId } } };
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
 let flows = 0;
@@ -37,6 +40,7 @@ process.stdout.write(
   `${JSON.stringify({
     format,
     file,
+    communityId,
     flows,
     records: stats.records,
     problems: stats.problems.total,

@@ -44,7 +44,13 @@ for (const [a, b] of [
   ICMP6_PAIRS[b] = a;
 }
 
-const scratch = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+/** One exact-size input buffer per layout (v4/v6, with/without ports): no subarray per call. */
+const SCRATCH: Record<number, Uint8Array> = {
+  12: new Uint8Array(12),
+  16: new Uint8Array(16),
+  36: new Uint8Array(36),
+  40: new Uint8Array(40),
+};
 const a16 = new Uint8Array(16);
 const b16 = new Uint8Array(16);
 
@@ -143,7 +149,11 @@ export function flowCommunityId(f: Flow): string | undefined {
     const cmp = less(a16, b16, len);
     swap = cmp > 0 || (cmp === 0 && hasPorts && sPort > dPort);
   }
-  let o = scratch.writeUInt16BE(0, 0);
+  const scratch = SCRATCH[2 + 2 * len + 2 + (hasPorts ? 4 : 0)];
+  // Seed 0 (2 bytes), the ordered addresses, protocol, a zero pad byte, the ordered ports.
+  scratch[0] = 0;
+  scratch[1] = 0;
+  let o = 2;
   const first = swap ? b16 : a16;
   const second = swap ? a16 : b16;
   for (let i = 0; i < len; i++) scratch[o++] = first[i];
@@ -151,10 +161,14 @@ export function flowCommunityId(f: Flow): string | undefined {
   scratch[o++] = proto;
   scratch[o++] = 0;
   if (hasPorts) {
-    o = scratch.writeUInt16BE(swap ? dPort : sPort, o);
-    o = scratch.writeUInt16BE(swap ? sPort : dPort, o);
+    const p1 = swap ? dPort : sPort;
+    const p2 = swap ? sPort : dPort;
+    scratch[o++] = p1 >> 8;
+    scratch[o++] = p1 & 0xff;
+    scratch[o++] = p2 >> 8;
+    scratch[o] = p2 & 0xff;
   }
-  return `1:${sha1base64(scratch.subarray(0, o))}`;
+  return `1:${sha1base64(scratch)}`;
 }
 
 /** Fills `communityId` on every flow that came without one (Zeek may log its own). */
