@@ -11,9 +11,11 @@ import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
   type AnalysisWindow,
   DEV_TEXT,
+  FLOW_REFS_OF_GROUP,
   FLOW_VIEW_SQL,
   num,
-  PEER_TEXT,
+  PEER_IPS_OF_GROUP,
+  PEER_KEY_OF_GROUP,
   type QueryRunner,
   viewParams,
 } from './flow-view.js';
@@ -22,9 +24,9 @@ import { flowRefsOf, type PeerSummary } from './peer-summary-query.js';
 export const BEACON_SERIES_SQL = `
 SELECT
   ${DEV_TEXT} AS device_ip,
-  peer_key,
+  ${PEER_KEY_OF_GROUP} AS peer_key,
   anyIf(pname, pname != '') AS best_name,
-  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  ${PEER_IPS_OF_GROUP} AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   anyIf(peer_country, peer_country != '') AS country,
   anyIf(peer_asn, peer_asn != 0) AS asn,
@@ -35,11 +37,11 @@ SELECT
   count() AS flows,
   sum(bytes_out) AS sum_out,
   sum(bytes_in) AS sum_in,
-  arraySort(x -> x.1, groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
-  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+  arraySort(groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
+  ${FLOW_REFS_OF_GROUP} AS flow_refs
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
-GROUP BY dev, peer_key
+GROUP BY dev, name_key, ip_key
 HAVING flows >= {minConnections:UInt32}
 ORDER BY device_ip, peer_key`;
 

@@ -42,7 +42,9 @@ SELECT
   pport IN (53, 853) OR app_proto = 'dns' AS dns_flow,
   NOT inbound AND ((proto = 6 AND pport IN (22, 23, 2323)) OR (proto = 17 AND pport = 123)) AS protocol_only,
   if(dns_flow, '', peer_name) AS pname,
-  if(pname != '', lower(pname), replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')) AS peer_key,
+  lower(pname) AS name_key,
+  if(pname = '', peer, toIPv6('::')) AS ip_key,
+  if(name_key != '', name_key, replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')) AS row_peer_key,
   arrayExists((l, h) -> peer >= l AND peer <= h, {localLo:Array(IPv6)}, {localHi:Array(IPv6)}) AS peer_local,
   start, end, proto, state, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
   device_name, device_vendor, device_site, community_id, source_file, source_record,
@@ -56,8 +58,21 @@ WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64})
 export const flowViewSql = (since: string, until: string): string =>
   FLOW_VIEW_SQL.replace('{sinceMs:Int64}', `{${since}:Int64}`).replace('{untilMs:Int64}', `{${until}:Int64}`);
 
-/** A peer address as text, IPv4-mapped addresses as dotted IPv4. */
-export const PEER_TEXT = "replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')";
+/**
+ * Per-peer queries GROUP BY (dev, name_key, ip_key) — a string and an IPv6, no per-row formatting —
+ * and turn the group into the text peer key afterwards (measured: formatting the key on every row
+ * was the larger part of the peer-summary query on 1 M flows).
+ */
+export const PEER_KEY_OF_GROUP =
+  "if(name_key != '', name_key, replaceRegexpOne(IPv6NumToString(ip_key), '^::ffff:', ''))";
+
+/** Up to 10 peer addresses of a group as text, IPv4-mapped addresses as dotted IPv4, sorted. */
+export const PEER_IPS_OF_GROUP =
+  "arraySort(arrayMap(x -> replaceRegexpOne(IPv6NumToString(x), '^::ffff:', ''), groupUniqArray(10)(peer)))";
+
+/** The first 10 flows of a group (by start), to pivot on. */
+export const FLOW_REFS_OF_GROUP =
+  'groupArraySorted(10)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))';
 export const DEV_TEXT = "replaceRegexpOne(IPv6NumToString(dev), '^::ffff:', '')";
 
 export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<string, unknown> {

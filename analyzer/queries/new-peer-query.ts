@@ -12,20 +12,21 @@ import {
   FLOW_VIEW_SQL,
   flowViewSql,
   num,
+  PEER_KEY_OF_GROUP,
   type QueryRunner,
   viewParams,
 } from './flow-view.js';
 
 export const NEW_PEER_SQL = `
-SELECT ${DEV_TEXT} AS device_ip, peer_key, count() AS flows,
+SELECT ${DEV_TEXT} AS device_ip, ${PEER_KEY_OF_GROUP} AS peer_key, count() AS flows,
   toUnixTimestamp64Milli(min(start)) AS first_ms
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
   AND dev IN (SELECT dev FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}))
-  AND (dev, peer_key) NOT IN (
-    SELECT dev, peer_key FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}) WHERE NOT peer_local
+  AND (dev, name_key, ip_key) NOT IN (
+    SELECT dev, name_key, ip_key FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}) WHERE NOT peer_local
   )
-GROUP BY dev, peer_key
+GROUP BY dev, name_key, ip_key
 ORDER BY device_ip, peer_key`;
 
 export interface NewPeer {

@@ -9,9 +9,11 @@ import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
   type AnalysisWindow,
   DEV_TEXT,
+  FLOW_REFS_OF_GROUP,
   FLOW_VIEW_SQL,
   num,
-  PEER_TEXT,
+  PEER_IPS_OF_GROUP,
+  PEER_KEY_OF_GROUP,
   type QueryRunner,
   viewParams,
 } from './flow-view.js';
@@ -19,11 +21,11 @@ import {
 export const PEER_SUMMARY_SQL = `
 SELECT
   ${DEV_TEXT} AS device_ip,
-  peer_key,
+  ${PEER_KEY_OF_GROUP} AS peer_key,
   anyIf(pname, pname != '') AS best_name,
   groupUniqArrayIf(5)(pname, pname != '') AS names,
   anyIf(peer_name_source, pname != '' AND peer_name_source != '') AS name_source,
-  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  ${PEER_IPS_OF_GROUP} AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   arraySort(groupUniqArray(4)(proto)) AS protos,
   count() AS flows,
@@ -40,10 +42,10 @@ SELECT
   anyIf(device_name, device_name != '') AS dev_name,
   anyIf(device_vendor, device_vendor != '') AS dev_vendor,
   anyIf(device_site, device_site != '') AS dev_site,
-  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+  ${FLOW_REFS_OF_GROUP} AS flow_refs
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
-GROUP BY dev, peer_key
+GROUP BY dev, name_key, ip_key
 ORDER BY device_ip, peer_key`;
 
 export interface PeerSummary {

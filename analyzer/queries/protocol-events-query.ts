@@ -24,9 +24,10 @@ import type { Detector } from '../rules/rule-types.js';
 import {
   type AnalysisWindow,
   DEV_TEXT,
+  FLOW_REFS_OF_GROUP,
   FLOW_VIEW_SQL,
   num,
-  PEER_TEXT,
+  PEER_IPS_OF_GROUP,
   type QueryRunner,
   viewParams,
 } from './flow-view.js';
@@ -50,7 +51,7 @@ SELECT
   event_key,
   uniqExact(peer) AS peers,
   anyIf(pname, pname != '') AS best_name,
-  arraySort(groupUniqArray(10)(${PEER_TEXT})) AS peer_ips,
+  ${PEER_IPS_OF_GROUP} AS peer_ips,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   arraySort(groupUniqArray(10)(dport)) AS device_ports,
   count() AS flows,
@@ -68,13 +69,13 @@ SELECT
   anyIf(device_name, device_name != '') AS dev_name,
   anyIf(device_vendor, device_vendor != '') AS dev_vendor,
   anyIf(device_site, device_site != '') AS dev_site,
-  arraySlice(arraySort(x -> x.1, groupArray(50)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))), 1, 10) AS flow_refs
+  ${FLOW_REFS_OF_GROUP} AS flow_refs
 FROM (
   SELECT *, ${PROTOCOL_KIND_SQL} AS kind,
     multiIf(kind IN ('telnet-out', 'ssh-out'), concat('scan:', toString(pport)),
             kind = 'inbound-internet', concat('inbound:', toString(dport)),
             kind = 'ntp-public', 'ntp',
-            peer_key) AS event_key
+            row_peer_key) AS event_key
   FROM (${FLOW_VIEW_SQL}))
 WHERE kind != ''
 GROUP BY dev, kind, event_key

@@ -10,18 +10,19 @@ import {
   DEV_TEXT,
   FLOW_VIEW_SQL,
   num,
+  PEER_KEY_OF_GROUP,
   type QueryRunner,
   viewParams,
 } from './flow-view.js';
 
 export const RARE_PEER_SQL = `
 SELECT device_ip, peer_key, flows, devices, fleet FROM (
-  SELECT ${DEV_TEXT} AS device_ip, peer_key, count() AS flows,
-    count() OVER (PARTITION BY peer_key) AS devices,
+  SELECT ${DEV_TEXT} AS device_ip, ${PEER_KEY_OF_GROUP} AS peer_key, count() AS flows,
+    count() OVER (PARTITION BY name_key, ip_key) AS devices,
     (SELECT uniqExact(dev) FROM (${FLOW_VIEW_SQL})) AS fleet
   FROM (${FLOW_VIEW_SQL})
   WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
-  GROUP BY dev, peer_key
+  GROUP BY dev, name_key, ip_key
 )
 WHERE devices <= {maxDevices:UInt32} AND fleet >= {minFleet:UInt32}
 ORDER BY device_ip, peer_key`;
