@@ -176,7 +176,7 @@ async function progressBar(): Promise<{ update: (p: IngestProgress) => void; sto
   return {
     stop,
     update(p) {
-      if (p.sizeBytes === undefined) return;
+      if (p.sizeBytes === undefined || p.sizeBytes < 16e6) return; // small inputs finish before a bar helps
       if (p.file !== current) {
         stop();
         current = p.file;
