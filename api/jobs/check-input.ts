@@ -28,6 +28,17 @@ export async function checkInput(path: string, displayName: string): Promise<Che
     const stats = newReadStats(new ProblemLog());
     let flows = 0;
     for await (const batch of reader.read(input, { stats, options: {} })) flows += batch.flows.length;
+    // A capture cut short mid-packet reads to its end with the last record counted, not thrown:
+    // for an upload that is a broken file, refused whole.
+    const cut = stats.problems.summaries().find((p) => /^truncated-(last-record|file)/.test(p.reason));
+    if (cut) {
+      const ex = cut.examples[0];
+      throw new InputError(
+        'CW_ERR_INPUT_TRUNCATED',
+        `${displayName}: ends in the middle of a record${ex?.where ? ` (${ex.where})` : ''}: ${ex?.detail ?? cut.reason}`,
+        { file: displayName },
+      );
+    }
     if (stats.records === 0 && flows === 0) {
       throw new InputError('CW_ERR_INPUT_MALFORMED', `${displayName}: holds no records`, {
         file: displayName,

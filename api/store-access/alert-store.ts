@@ -46,8 +46,8 @@ const ipText = (col: string): string => `replaceRegexpOne(IPv6NumToString(${col}
 const SELECT_LIST = [
   'id',
   'toString(version) AS version',
-  `${ipText('device_ip')} AS device_ip`,
-  `${ipText('peer_ip')} AS peer_ip`,
+  `${ipText('device_ip')} AS device_ip_text`,
+  `${ipText('peer_ip')} AS peer_ip_text`,
   'peer_name',
   'detector',
   'severity',
@@ -75,8 +75,8 @@ const SELECT_LIST = [
 interface AlertRow {
   id: string;
   version: string;
-  device_ip: string;
-  peer_ip: string;
+  device_ip_text: string;
+  peer_ip_text: string;
   peer_name: string;
   detector: string;
   severity: string;
@@ -105,7 +105,7 @@ interface AlertRow {
 function fromRow(r: AlertRow): StoredAlert {
   const a: StoredAlert = {
     id: r.id,
-    deviceIp: r.device_ip,
+    deviceIp: r.device_ip_text,
     detector: r.detector as Alert['detector'],
     severity: r.severity as Alert['severity'],
     score: Number(r.score),
@@ -121,7 +121,7 @@ function fromRow(r: AlertRow): StoredAlert {
     version: Number(r.version),
     updatedAt: Number(r.updated_ms),
   };
-  if (r.peer_ip && r.peer_ip !== '::') a.peerIp = r.peer_ip;
+  if (r.peer_ip_text && r.peer_ip_text !== '::') a.peerIp = r.peer_ip_text;
   if (r.peer_name) a.peerName = r.peer_name;
   if (r.device_name) a.deviceName = r.device_name;
   if (r.device_vendor) a.deviceVendor = r.device_vendor;
@@ -182,7 +182,8 @@ export interface HistoryEntry {
 async function writeHistory(store: Store, entries: HistoryEntry[]): Promise<void> {
   await store.insertJson(
     'alert_history',
-    entries.map((e) => ({
+    entries.map((e, seq) => ({
+      seq,
       alert_id: e.alertId,
       at: sqlTime(e.at),
       actor: e.actor,
@@ -398,7 +399,7 @@ export async function alertHistory(store: Store, id: string): Promise<HistoryEnt
     version: string;
   }>(
     'SELECT toUnixTimestamp64Milli(at) AS at, actor, action, field, old, new, toString(version) AS version ' +
-      'FROM alert_history WHERE alert_id = {id:String} ORDER BY at, version, action',
+      'FROM alert_history WHERE alert_id = {id:String} ORDER BY at, version, seq',
     { id },
   );
   return rows.map((r) => ({

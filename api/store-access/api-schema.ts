@@ -29,7 +29,8 @@ export const ALERT_HISTORY_SQL = `CREATE TABLE IF NOT EXISTS alert_history
     field LowCardinality(String),
     old String,
     new String,
-    version UInt64
+    version UInt64,
+    seq UInt32
 )
 ENGINE = MergeTree
 ORDER BY (alert_id, at)`;
