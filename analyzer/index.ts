@@ -4,6 +4,7 @@
  */
 
 export * from './alert.js';
+export * from './alert-row.js';
 export * from './analyze.js';
 export * from './build-alert.js';
 export * from './detectors/beacon-score.js';

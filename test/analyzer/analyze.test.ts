@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ALERT_SELECT, alertToRow, rowToAlert } from '../../analyzer/alert-row.js';
 import { analyze } from '../../analyzer/analyze.js';
 import { checkFlow } from '../../analyzer/detectors/flow-checks.js';
 import { queryProtocolEvents } from '../../analyzer/queries/protocol-events-query.js';
@@ -210,6 +211,29 @@ suppressions:
     // A sent 36 060 B to dev.ezviz7.com; the other public peers far less
     expect(vol).toEqual(['10.1.0.7 volume dev.ezviz7.com']);
     expect(alerts.some((a) => a.detector === 'beacon')).toBe(false);
+  });
+});
+
+describe('alerts table', () => {
+  test('alerts round-trip through the store; writing a re-run again keeps one row per id', async () => {
+    const { alerts } = await analyze(store, rules, { window: WINDOW, baseline: BASELINE, nowMs: NOW });
+    await store.insertJson(
+      'alerts',
+      alerts.map((a) => alertToRow(a, 1)),
+    );
+    const again = await analyze(store, rules, { window: WINDOW, baseline: BASELINE, nowMs: NOW });
+    await store.insertJson(
+      'alerts',
+      again.alerts.map((a) => alertToRow(a, 2, 'open')),
+    );
+    const rows = await store.rows<Record<string, unknown>>(
+      `SELECT ${ALERT_SELECT} FROM alerts FINAL ORDER BY id`,
+    );
+    expect(rows).toHaveLength(alerts.length);
+    const back = rows.map((r) => rowToAlert(r));
+    expect(back.every((b) => b.status === 'open')).toBe(true);
+    const byId = new Map(alerts.map((a) => [a.id, a]));
+    for (const b of back) expect(b.alert).toEqual(byId.get(b.alert.id));
   });
 });
 
