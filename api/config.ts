@@ -2,7 +2,8 @@
  * The API server's slice of the configuration, with its defaults. Resolved by the caller (cli/serve),
  * never from the environment here.
  */
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** The API's version (OpenAPI info, ECS observer.version, camwatch_build_info). */
 export const API_VERSION = '0.1.0';
@@ -10,6 +11,11 @@ export const API_VERSION = '0.1.0';
 export interface ApiConfig {
   /** Data directory: tokens file, uploads spool (and the embedded store, opened by the caller). */
   dataDir: string;
+  /**
+   * Where uploads are spooled until their job ends. Not inside the embedded store's directory: the
+   * pipeline never reads inputs from there.
+   */
+  spoolDir: string;
   /** Largest JSON request body (bytes). */
   bodyLimitBytes: number;
   /** Largest uploaded file (bytes). */
@@ -29,7 +35,7 @@ export interface ApiConfig {
 
 export type UserApiConfig = Partial<ApiConfig> & Pick<ApiConfig, 'dataDir'>;
 
-export const API_DEFAULTS: Omit<ApiConfig, 'dataDir'> = {
+export const API_DEFAULTS: Omit<ApiConfig, 'dataDir' | 'spoolDir'> = {
   bodyLimitBytes: 1024 * 1024,
   uploadMaxBytes: 2 * 1024 * 1024 * 1024,
   rateLimitMax: 600,
@@ -41,7 +47,12 @@ export const API_DEFAULTS: Omit<ApiConfig, 'dataDir'> = {
 };
 
 export function resolveApiConfig(user: UserApiConfig): Readonly<ApiConfig> {
-  const c: ApiConfig = { ...API_DEFAULTS, ...user, dataDir: resolve(user.dataDir) };
+  const c: ApiConfig = {
+    ...API_DEFAULTS,
+    ...user,
+    dataDir: resolve(user.dataDir),
+    spoolDir: resolve(user.spoolDir ?? join(tmpdir(), 'camwatch-uploads')),
+  };
   for (const k of [
     'bodyLimitBytes',
     'uploadMaxBytes',

@@ -8,6 +8,8 @@ import { registerLookup } from './commands/lookup.js';
 import { registerNames } from './commands/names.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import { matchLookupRules } from './lookup-rules.js';
 
 export function buildProgram(): Command {
@@ -23,5 +25,7 @@ export function buildProgram(): Command {
   registerLookup(program, { matchRules: matchLookupRules });
   registerNames(program);
   registerRules(program);
+  registerServe(program);
+  registerToken(program);
   return program;
 }

@@ -16,11 +16,9 @@ import { actorOf } from '../auth/auth.js';
 import { checkInput } from '../jobs/check-input.js';
 import { JOB_SCHEMA, jobJson } from './job-schema.js';
 
-export const UPLOAD_DIR = 'uploads';
-
 export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   const { config, jobs, metrics } = app.camwatch;
-  const spool = join(config.dataDir, UPLOAD_DIR);
+  const spool = config.spoolDir;
   mkdirSync(spool, { recursive: true });
 
   app.post(

@@ -40,7 +40,7 @@ export async function startHarness(
   const rules = await createRulesHolder([]);
   const enricher = createEnricher({});
   const app = await buildApp(
-    { dataDir: dir, rateLimitMax: 0, ...opts.config },
+    { dataDir: dir, spoolDir: join(dir, 'spool'), rateLimitMax: 0, ...opts.config },
     { store, tokens, rules, enrich: (f) => enricher.enrich(f) },
   );
   let base = '';
