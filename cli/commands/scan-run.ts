@@ -10,6 +10,13 @@
  * each other are analysed together; far-apart ones separately (a beacon's coverage is judged against
  * its window, so a 2011 capture and a 2024 one must not make one 13-year window). Alerts with the same
  * id from two windows are folded with the analyzer's `mergeAlert`.
+ *
+ * Whose alerts. The window is analysed over everything the store holds for it (a store is one
+ * monitored network: two captures of the same hour from two taps are one picture), and the alerts
+ * reported and saved are those of the devices that have flows in these inputs. So scanning a capture of
+ * site B into a store that holds site A's data of the same hour does not report A's cameras; cameras
+ * with the same address in both would still share evidence (use --ephemeral, or separate --data dirs,
+ * to judge a capture alone).
  */
 import type { Alert, AnalysisWindow, LoadRulesOptions } from '../../analyzer/index.js';
 import type { EnricherConfig } from '../../ingest/enrich/index.js';
@@ -82,6 +89,17 @@ async function spansOf(store: Store, ids: readonly string[]): Promise<IngestSpan
     }));
 }
 
+/** The devices (camera side) of these ingests' flows, as the analyzer writes addresses. */
+async function devicesOf(store: Store, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await store.rows<{ ip: string }>(
+    "SELECT DISTINCT replaceRegexpOne(IPv6NumToString(if(device_ip != toIPv6('::'), device_ip, orig_ip)), '^::ffff:', '') AS ip " +
+      "FROM flows WHERE ingest_id IN {ids:Array(String)} AND device_side != 'none'",
+    { ids },
+  );
+  return new Set(rows.map((r) => r.ip));
+}
+
 /** Overlapping or near windows joined; in time order. */
 export function joinWindows(
   spans: readonly IngestSpan[],
@@ -148,7 +166,11 @@ export async function runScan(inputs: readonly string[], opts: ScanOptions): Pro
     }
     const t2 = performance.now();
     opts.onPhase?.('store');
-    const fresh = [...byId.values()].sort(analyzer.compareAlerts);
+    // the alerts of the cameras in these inputs (other data of the same window counts as evidence)
+    const devices = await devicesOf(store, ids);
+    const fresh = [...byId.values()]
+      .filter((a) => devices.has(analyzer.normaliseIp(a.deviceIp)))
+      .sort(analyzer.compareAlerts);
     const { stored, ...saved } = await saveAlerts(store, fresh, analyzer.mergeAlert);
     stored.sort((a, b) => analyzer.compareAlerts(a.alert, b.alert));
     const t3 = performance.now();
