@@ -69,6 +69,8 @@ describe('analyze', () => {
         '10.1.0.8 vendor-cloud dev.ezviz7.com',
         // camera C (never enriched)
         '10.1.0.9 egress 203.0.113.50',
+        // camera D (IPv6): the public peer only, not the unique-local one
+        '2001:db8:cafe::7 egress 2a00:1450:4001:80b::200e',
       ].sort(),
     );
     // new peers (against the baseline) modify the pair's alerts instead of adding one each

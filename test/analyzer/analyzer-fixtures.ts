@@ -125,6 +125,10 @@ export function scenario(): Flow[] {
   flows.push(c);
   // neither side a watched device: left out
   flows.push({ ...camFlow('10.9.0.10', '9.9.9.9', 443, T0 + 8000), deviceSide: 'none' });
+  // D: an IPv6 camera: a public IPv6 peer (egress) and a unique-local one (fd00::/8: local)
+  const D = '2001:db8:cafe::7';
+  flows.push(camFlow(D, '2a00:1450:4001:80b::200e', 443, T0 + 11_000));
+  flows.push(camFlow(D, 'fd00::10', 554, T0 + 12_000));
   // outside the window
   flows.push(camFlow(A, '93.184.216.34', 443, T0 + HOUR + 1));
   return flows;

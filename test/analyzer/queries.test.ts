@@ -43,6 +43,7 @@ describe('detector SQL on chDB', () => {
       '10.1.0.7 new.example.com',
       '10.1.0.8 dev.ezviz7.com', // telnet and NTP are the protocol detectors'
       '10.1.0.9 203.0.113.50',
+      '2001:db8:cafe::7 2a00:1450:4001:80b::200e', // public IPv6; fd00::10 is local (ULA)
     ]);
     const ez = rows.find((r) => r.deviceIp === '10.1.0.7' && r.peerKey === 'dev.ezviz7.com')!;
     expect(ez).toMatchObject({
@@ -109,14 +110,15 @@ describe('detector SQL on chDB', () => {
   });
 
   test('rare peers: contacted by at most N devices of a big enough fleet', async () => {
-    // fleet in the window: A, B, C (3 devices)
-    const rare = await queryRarePeers(store, rules, WINDOW, 1, 3);
+    // fleet in the window: A, B, C, D (4 devices)
+    const rare = await queryRarePeers(store, rules, WINDOW, 1, 4);
     expect(rare.map((r) => `${r.deviceIp} ${r.peerKey} ${r.devices}/${r.fleet}`)).toEqual([
-      '10.1.0.7 74.125.250.129 1/3',
-      '10.1.0.7 8.8.8.8 1/3',
-      '10.1.0.7 new.example.com 1/3',
-      '10.1.0.9 203.0.113.50 1/3',
+      '10.1.0.7 74.125.250.129 1/4',
+      '10.1.0.7 8.8.8.8 1/4',
+      '10.1.0.7 new.example.com 1/4',
+      '10.1.0.9 203.0.113.50 1/4',
+      '2001:db8:cafe::7 2a00:1450:4001:80b::200e 1/4',
     ]);
-    expect(await queryRarePeers(store, rules, WINDOW, 1, 4)).toEqual([]);
+    expect(await queryRarePeers(store, rules, WINDOW, 1, 5)).toEqual([]);
   });
 });
