@@ -427,6 +427,11 @@ export function compileRules(packs: readonly LoadedPack[]): CompiledRules {
   return new CompiledRules(packs);
 }
 
+/** `rules.matchPeer(peer)` as a function: the vendor rules a peer matches, strongest first, with sources. */
+export function matchPeer(rules: CompiledRules, peer: PeerInfo): VendorRuleMatch[] {
+  return rules.matchPeer(peer);
+}
+
 /** The more severe of two severities. */
 export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;

@@ -296,6 +296,9 @@ describe('checkFlow', () => {
     // a port-only hint needs a single outbound port on a public peer: Hanwha's TURN range is not enough
     const turnRange = { ...unknown, proto: 17, peerPort: 40000, respPort: 40000 };
     expect(checkFlow(turnRange, rules).map((x) => x.detector)).toEqual(['egress']);
+    // DNS over HTTPS to a resolver the DoH list names
+    const doh = { ...unknown, peerName: 'dns.google', peerIp: '8.8.4.4', respIp: '8.8.4.4' };
+    expect(checkFlow(doh, rules).map((x) => [x.detector, x.severity])).toEqual([['doh', 'high']]);
     const reolinkP2p = { ...unknown, proto: 17, peerPort: 9999, respPort: 9999 };
     const [hint] = checkFlow(reolinkP2p, rules);
     expect(hint).toMatchObject({ detector: 'p2p', score: 50 });
