@@ -342,7 +342,10 @@ async function main(): Promise<void> {
   if (strict && (recall < 1 || falseAlerts > 0)) process.exitCode = 1;
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).message}\n`);
-  process.exitCode = 2;
-});
+// run only as a script (tests import the matching rules above)
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exitCode = 2;
+  });
+}

@@ -207,7 +207,12 @@ function printSummary(
 ): void {
   for (const i of r.inputs) say(inputLine(i));
   const cameras = new Set(r.alerts.map((a) => a.alert.deviceIp)).size;
-  const win = r.windows.map((w) => `${utc(w.sinceMs)} → ${utc(w.untilMs)}`).join(', ') || 'no flows';
+  const win =
+    r.windows.length === 0
+      ? 'no flows'
+      : r.windows.length <= 3
+        ? r.windows.map((w) => `${utc(w.sinceMs)} → ${utc(w.untilMs)}`).join(', ')
+        : `${r.windows.length} separate time windows from ${utc(r.windows[0]!.sinceMs)} to ${utc(r.windows[r.windows.length - 1]!.untilMs)}`;
   const counts = new Map<string, number>();
   for (const a of r.alerts) counts.set(a.alert.severity, (counts.get(a.alert.severity) ?? 0) + 1);
   const bySeverity = ['critical', 'high', 'medium', 'low', 'info']
