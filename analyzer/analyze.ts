@@ -12,7 +12,7 @@ import { finishAlert } from './build-alert.js';
 import { scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
 import { queryBeaconSeries } from './queries/beacon-series-query.js';
-import type { AnalysisWindow, QueryRunner } from './queries/flow-view.js';
+import { type AnalysisWindow, type QueryRunner, queryDataRange } from './queries/flow-view.js';
 import { queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
 import { queryProtocolEvents } from './queries/protocol-events-query.js';
@@ -194,7 +194,8 @@ export async function analyze(
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
-  const [summaries, events, series, newPeers, rare] = await Promise.all([
+  const [range, summaries, events, series, newPeers, rare] = await Promise.all([
+    queryDataRange(db, w),
     queryPeerSummaries(db, rules, w),
     queryProtocolEvents(db, rules, w),
     beaconCfg.enabled ? queryBeaconSeries(db, rules, w, beaconCfg.minConnections ?? 4) : Promise.resolve([]),
@@ -375,8 +376,8 @@ export async function analyze(
       startsMs: b.startsMs,
       endsMs: b.endsMs,
       bytes: b.bytes,
-      windowStartMs: w.sinceMs,
-      windowEndMs: w.untilMs,
+      windowStartMs: range?.sinceMs ?? w.sinceMs,
+      windowEndMs: range?.untilMs ?? w.untilMs,
     });
     if (score.score < (beaconCfg.minScore ?? 70)) continue;
     const vendor = s ? judgePair(s).vendor : [];

@@ -82,3 +82,25 @@ export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<stri
 
 /** ClickHouse returns 64-bit integers as strings in JSON; numbers of any kind to a JS number. */
 export const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
+
+export const DATA_RANGE_SQL = `
+SELECT toUnixTimestamp64Milli(min(start)) AS first_ms, toUnixTimestamp64Milli(max(end)) AS last_ms, count() AS flows
+FROM flows
+WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})`;
+
+/**
+ * The time the stored flows of a window actually cover (first start, last end), or undefined when
+ * there are none. Beacon coverage is measured against this, so a caller may pass a wide window
+ * ("everything") without making every beacon look short.
+ */
+export async function queryDataRange(
+  db: QueryRunner,
+  w: AnalysisWindow,
+): Promise<AnalysisWindow | undefined> {
+  const [r] = await db.rows<Record<string, unknown>>(DATA_RANGE_SQL, {
+    sinceMs: Math.floor(w.sinceMs),
+    untilMs: Math.ceil(w.untilMs),
+  });
+  if (!r || num(r.flows) === 0) return undefined;
+  return { sinceMs: Math.max(w.sinceMs, num(r.first_ms)), untilMs: Math.min(w.untilMs, num(r.last_ms)) };
+}

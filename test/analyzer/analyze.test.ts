@@ -141,6 +141,17 @@ describe('analyze', () => {
     ]);
   });
 
+  test('a wide window ("everything") scores beacons against the time the data covers', async () => {
+    const wide = await analyze(store, rules, { window: { sinceMs: 0, untilMs: 4e12 }, nowMs: NOW });
+    const narrow = await analyze(store, rules, { window: WINDOW, nowMs: NOW });
+    const b = (r: typeof wide) => r.alerts.find((a) => a.detector === 'beacon' && a.deviceIp === '10.1.0.7');
+    expect(b(wide)).toBeDefined();
+    // the wide window also holds the baseline flow yesterday and one after the hour: coverage shrinks a
+    // little, it does not collapse to 1 h / 126 years
+    expect(b(wide)!.subScores!.coverage).toBeGreaterThan(0.01);
+    expect(b(narrow)!.subScores!.coverage).toBeGreaterThan(0.9);
+  });
+
   test('running again gives the same alerts (same ids: no duplicates)', async () => {
     const a = await analyze(store, rules, { window: WINDOW, baseline: BASELINE, nowMs: NOW });
     const b = await analyze(store, rules, { window: WINDOW, baseline: BASELINE, nowMs: NOW });
