@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DATA_FLAG_HELP, type StoreFlagValues, storeOptionsFrom } from './ingest.js';
-import { SCAN_EXIT, SEVERITY_NAMES } from './scan.js';
+import { SCAN_EXIT, SEVERITY_NAMES, usageExit } from './scan.js';
 
 interface AlertsFlags extends StoreFlagValues {
   format: string;
@@ -56,6 +56,7 @@ export function registerAlerts(program: Command): void {
       'after',
       '\nExit codes: 0 listed (even none), 1 the store failed, 2 bad usage. Triage status is `open` until changed.',
     )
+    .exitOverride(usageExit)
     .action(async (flags: AlertsFlags) => {
       process.exitCode = await runAlertsCommand(flags);
     });

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
 import type { IngestResult } from '../../ingest/pipeline/index.js';
 import { captureReaderOptions, flowTableOptionsHelp, type ReadFlagValues } from '../read-flags.js';
 import { DATA_FLAG_HELP, type StoreFlagValues, storeOptionsFrom } from './ingest.js';
@@ -14,6 +14,14 @@ export const SCAN_EXIT = {
   /** Alerts found (at or above the minimum severity). */
   alerts: 3,
 } as const;
+
+/**
+ * Commander exits 1 on a missing argument or an unknown option; for scripts that is bad usage (2), so
+ * 1 keeps meaning "an input or the store failed". Help and version still exit 0.
+ */
+export function usageExit(err: CommanderError): never {
+  process.exit(err.exitCode !== 0 && err.code.startsWith('commander.') ? SCAN_EXIT.usage : err.exitCode);
+}
 
 export const SEVERITY_NAMES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 
@@ -90,6 +98,7 @@ of the same file stores nothing twice and reports the same alerts) and printed: 
 camera on a terminal, or --format jsonl|csv|json. A summary goes to stderr.
 ${EXIT_CODES_HELP}`,
   );
+  cmd.exitOverride(usageExit);
   cmd.action(async (inputs: string[], flags: ScanFlags) => {
     process.exitCode = await runScanCommand(inputs, flags);
   });
@@ -117,6 +126,17 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
       import('../../ingest/enrich/index.js'),
     ]);
   const storeOpts = storeOptionsFrom(flags);
+  // Standard input is spooled to a file first: the embedded engine (chDB) refuses inserts while the
+  // process's stdin still holds data ("Processing async inserts with both inlined and external data").
+  let spoolDir: string | undefined;
+  if (inputs.includes('-')) {
+    const { createWriteStream } = await import('node:fs');
+    const { pipeline } = await import('node:stream/promises');
+    spoolDir = mkdtempSync(join(tmpdir(), 'camwatch-stdin-'));
+    const spool = join(spoolDir, 'stdin');
+    await pipeline(process.stdin, createWriteStream(spool));
+    inputs = inputs.map((i) => (i === '-' ? spool : i));
+  }
   let tempDir: string | undefined;
   if (flags.ephemeral) {
     tempDir = mkdtempSync(join(tmpdir(), 'camwatch-scan-'));
@@ -150,6 +170,7 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
   } finally {
     status?.stop();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
   }
 
   const ranks: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };

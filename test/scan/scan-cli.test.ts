@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { data, ROOT } from '../helpers/paths.js';
 import { type CliResult, runCli } from '../helpers/run-cli.js';
@@ -291,6 +292,18 @@ describe('camwatch scan on the shipped example (examples/camera-vlan.pcap.gz)', 
     expect(json.alerts.map((a) => a.id).sort()).toEqual(alerts.map((a) => a.id).sort());
   });
 
+  test('standard input (-) gives the same alerts as the file', async () => {
+    const r = await runCli(['scan', '--ephemeral', '-f', 'jsonl', '-'], {
+      stdin: gunzipSync(readFileSync(EXAMPLE)),
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(
+      lines(r)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(alerts.map((a) => a.id).sort());
+  });
+
   test('--min-severity critical keeps only the scan; exit code still 3', async () => {
     const r = await runCli([
       'scan',
@@ -343,6 +356,12 @@ describe('camwatch scan errors and usage', () => {
     const r = await runCli(['scan', '--ephemeral', '/nonexistent/cam.pcap']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\/nonexistent\/cam\.pcap/);
+  });
+
+  test('a missing argument or unknown option is bad usage: exit 2', async () => {
+    expect((await runCli(['scan'])).code).toBe(2);
+    expect((await runCli(['scan', '--bogus', EXAMPLE])).code).toBe(2);
+    expect((await runCli(['alerts', '--severity', 'urgent'])).code).toBe(2);
   });
 
   test('an unknown --format: exit 2', async () => {
