@@ -25,6 +25,8 @@ export interface ApiConfig {
   rateLimitWindowMs: number;
   /** Allowed CORS origins; empty (default) sends no CORS headers at all. */
   corsOrigins: readonly string[];
+  /** Alert list pages are reused for this long unless an alert changes (0: no cache). */
+  alertCacheMs: number;
   /** Jobs kept in memory for `GET /jobs` after they finish. */
   jobHistory: number;
   /** Log requests (pino, JSON lines on stderr). */
@@ -42,6 +44,7 @@ export const API_DEFAULTS: Omit<ApiConfig, 'dataDir' | 'spoolDir'> = {
   rateLimitWindowMs: 60_000,
   corsOrigins: [],
   jobHistory: 1000,
+  alertCacheMs: 2000,
   logRequests: false,
   rulePaths: [],
 };
@@ -59,6 +62,7 @@ export function resolveApiConfig(user: UserApiConfig): Readonly<ApiConfig> {
     'rateLimitMax',
     'rateLimitWindowMs',
     'jobHistory',
+    'alertCacheMs',
   ] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0)
       throw new RangeError(`api config ${k} must be a whole number ≥ 0`);

@@ -15,6 +15,7 @@ import {
   type AlertQuery,
   alertHistory,
   CLOSE_REASONS,
+  createAlertListCache,
   getAlert,
   listAlerts,
   parseSort,
@@ -154,7 +155,8 @@ function versionFrom(req: FastifyRequest, body: { version?: number }): number {
 }
 
 export async function alertRoutes(app: FastifyInstance): Promise<void> {
-  const { store } = app.camwatch;
+  const { store, config } = app.camwatch;
+  const cache = createAlertListCache(config.alertCacheMs);
   const read = { permission: 'alerts:read' } as const;
   const triage = { permission: 'alerts:triage' } as const;
 
@@ -187,7 +189,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => {
-      const page = await listAlerts(store, toQuery(req.query, req.query.limit, req.query.cursor));
+      const page = await cache.list(store, toQuery(req.query, req.query.limit, req.query.cursor));
       return { items: page.items.map(alertJson), nextCursor: page.nextCursor };
     },
   );

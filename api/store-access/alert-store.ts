@@ -32,6 +32,10 @@ export interface StoredAlert extends Alert {
   updatedAt: number;
 }
 
+/** Bumped by every alert write of this process: cached list pages older than it are stale. */
+let writeGeneration = 0;
+export const alertWriteGeneration = (): number => writeGeneration;
+
 let lastVersion = 0;
 /** Strictly increasing, time-based (above any earlier process's), exact in a double until 2255. */
 export function nextVersion(): number {
@@ -277,6 +281,7 @@ export async function saveAnalysedAlerts(store: Store, alerts: readonly Alert[])
       res.updated++;
     }
     await store.insertJson('alerts', rows);
+    writeGeneration++;
     await writeHistory(store, history);
   }
   return res;
@@ -367,6 +372,7 @@ export async function triageAlert(
          FROM alerts FINAL WHERE id = {id:String}`,
         { id, version, status: next.status, assignee: next.assignee, closeReason: next.closeReason },
       );
+      writeGeneration++;
     }
     await writeHistory(store, history);
     if (!changed) return cur;
@@ -540,9 +546,13 @@ export async function listAlerts(
   }
   const dir = q.sort.desc ? 'DESC' : 'ASC';
   p.limit = q.limit + 1;
+  // Two steps in one query: the page's ids from the narrow columns (filters, sort key, id), then the
+  // wide columns of those ids only, found by the primary key. Measured on 100k alerts: 18 ms → ~10 ms.
+  const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const sql =
     `SELECT ${SELECT_LIST}${q.withEvidence ? ', evidence' : ''}, toFloat64(${keyExpr}) AS sort_key FROM alerts FINAL` +
-    `${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyExpr} ${dir}, id ${dir} LIMIT {limit:UInt32}`;
+    ` WHERE id IN (SELECT id FROM alerts FINAL${filter} ORDER BY ${keyExpr} ${dir}, id ${dir} LIMIT {limit:UInt32})` +
+    ` ORDER BY ${keyExpr} ${dir}, id ${dir}`;
   const rows = await store.rows<AlertRow & { sort_key: number }>(sql, p);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
@@ -559,4 +569,38 @@ export async function openAlertCounts(store: Store): Promise<{ severity: string;
     "SELECT severity, toString(count()) AS n FROM alerts FINAL WHERE status IN ('open', 'acknowledged') GROUP BY severity",
   );
   return rows.map((r) => ({ severity: r.severity, n: Number(r.n) }));
+}
+
+type AlertPage = Awaited<ReturnType<typeof listAlerts>>;
+
+/**
+ * A short-lived cache of list pages: dashboards poll the same first pages, and one list query costs
+ * 10–20 ms of the store's CPU on 100k alerts (FINAL over the filter columns). An entry is dropped by
+ * any alert write of this process (triage, analysis) and after `ttlMs` at most, which bounds how
+ * stale a page can be when another process writes the same ClickHouse server. `ttlMs` 0: no cache.
+ */
+export function createAlertListCache(ttlMs: number, maxEntries = 500) {
+  const pages = new Map<string, { at: number; gen: number; page: Promise<AlertPage> }>();
+  let hits = 0;
+  let misses = 0;
+  return {
+    stats: () => ({ hits, misses, entries: pages.size }),
+    list(store: Store, q: AlertQuery): Promise<AlertPage> {
+      if (ttlMs <= 0) return listAlerts(store, q);
+      const key = JSON.stringify(q);
+      const now = Date.now();
+      const e = pages.get(key);
+      if (e && e.gen === writeGeneration && now - e.at < ttlMs) {
+        hits++;
+        return e.page;
+      }
+      misses++;
+      const page = listAlerts(store, q);
+      pages.delete(key);
+      pages.set(key, { at: now, gen: writeGeneration, page });
+      page.catch(() => pages.delete(key));
+      if (pages.size > maxEntries) pages.delete(pages.keys().next().value as string);
+      return page;
+    },
+  };
 }

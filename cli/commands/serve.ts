@@ -20,6 +20,7 @@ interface ServeFlags extends StoreFlagValues {
   spool?: string;
   uploadMaxBytes?: number;
   rateLimit?: number;
+  alertCacheMs?: number;
   corsOrigin?: string[];
   log?: boolean;
 }
@@ -58,6 +59,11 @@ export function registerServe(program: Command): void {
     )
     .option('--upload-max-bytes <n>', 'largest upload (default 2 GiB)', whole(1))
     .option('--rate-limit <n>', 'requests per minute per token or address (0: off; default 600)', whole(0))
+    .option(
+      '--alert-cache-ms <ms>',
+      'reuse alert list pages this long unless an alert changes (0: off; default 2000)',
+      whole(0),
+    )
     .option('--cors-origin <origin...>', 'allow these browser origins (CORS is off by default)')
     .option('--log', 'log requests as JSON lines on stderr')
     .action(async (flags: ServeFlags) => {
@@ -95,6 +101,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     logRequests: flags.log === true,
     ...(flags.uploadMaxBytes !== undefined ? { uploadMaxBytes: flags.uploadMaxBytes } : {}),
     ...(flags.rateLimit !== undefined ? { rateLimitMax: flags.rateLimit } : {}),
+    ...(flags.alertCacheMs !== undefined ? { alertCacheMs: flags.alertCacheMs } : {}),
     ...(flags.corsOrigin ? { corsOrigins: flags.corsOrigin } : {}),
   });
   const jobs = api.createJobQueue({ store, rules, enrich, metrics }, config.jobHistory);
