@@ -100,6 +100,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   let kind: Store['kind'];
   let database: string;
   let writeFile: ((body: Buffer) => string) | undefined;
+  let rawJsonInsert: ((table: string, body: Buffer) => Promise<void>) | undefined;
 
   if (opts.url) {
     kind = 'server';
@@ -148,7 +149,15 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       const { createChdbConnection } = await import('chdb/connection');
       // chdb types the connection against its own copy of @clickhouse/client-common: same shape.
       type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-      client = createClient({ connection: createChdbConnection({ path: dataDir }) as unknown as Conn });
+      const conn = createChdbConnection({ path: dataDir });
+      client = createClient({ connection: conn as unknown as Conn });
+      // Inline-data inserts (`INSERT … FORMAT X <rows>`, `INSERT … VALUES`) through the SQL path
+      // make chDB look at the process's standard input as well; with stdin a pipe (`camwatch ingest
+      // -`) they fail ("both inlined and external data") and could consume the input. chDB's raw
+      // insert never reads stdin, so JSON rows go that way.
+      rawJsonInsert = async (table, body) => {
+        await conn.chdb.rawInsert({ table, values: body, format: 'JSONEachRow' });
+      };
     } catch (cause) {
       lock.release();
       throw new StoreError(
@@ -203,7 +212,11 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     async insertJson(table, values) {
       if (values.length === 0) return;
       try {
-        await c.insert({ table, values: values as object[], format: 'JSONEachRow' });
+        if (rawJsonInsert) {
+          await rawJsonInsert(table, Buffer.from(values.map((v) => JSON.stringify(v)).join('\n')));
+        } else {
+          await c.insert({ table, values: values as object[], format: 'JSONEachRow' });
+        }
       } catch (cause) {
         throw storeError(where, `insert into ${table}`, cause);
       }

@@ -104,8 +104,9 @@ export async function migrate(
     if (m.version <= from || m.version > upTo) continue;
     for (const sql of m.statements(o)) await db.command(sql);
     await db.command(
+      // INSERT … SELECT, not VALUES: no inline data, which chDB would mix with a piped stdin.
       `INSERT INTO ${localName('schema_migrations', o)} (version, name, applied_at) ` +
-        'VALUES ({v:UInt32}, {n:String}, now64(3))',
+        'SELECT {v:UInt32}, {n:String}, now64(3)',
       { v: m.version, n: m.name },
     );
     applied.push(m.version);

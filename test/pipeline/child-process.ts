@@ -23,16 +23,20 @@ export async function bundleEntry(entry: string, name: string): Promise<string> 
   return file;
 }
 
-/** Spawns `node file args…`; `lines` gets each stdout line. */
+/** Spawns `node file args…` (with `stdin` piped in when given); `onLine` gets each stdout line. */
 export function runNode(
   file: string,
   args: string[],
   onLine: (line: string, child: ChildProcess) => void,
+  stdin?: Buffer,
 ): {
   child: ChildProcess;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 } {
-  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file, ...args], {
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  if (stdin) child.stdin?.end(stdin);
   let buf = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => {

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIngest } from '../../ingest/pipeline/index.js';
 import { listIngests, openStore, type Store } from '../../store/index.js';
@@ -110,5 +112,21 @@ describe('an ingest killed with -9', () => {
     // Once the holder is gone, the stale lock is taken over.
     const store = await openStore({ dataDir: dir });
     await store.close();
+  });
+
+  it('ingests a real pipe on standard input (chDB must not read it too)', async () => {
+    const dir = join(work, 'piped');
+    const body = gzipSync(readFileSync(A));
+    const run = async (): Promise<{ status: string; flows: number; sha256: string }> => {
+      const lines: string[] = [];
+      const { exit } = runNode(child, ['stdin', dir], (line) => lines.push(line), body);
+      const end = await exit;
+      expect(end.code, end.stderr).toBe(0);
+      return JSON.parse(lines[0]);
+    };
+    const first = await run();
+    expect(first).toMatchObject({ status: 'complete', flows: a.flows });
+    expect(first.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(await run()).toMatchObject({ status: 'skipped' });
   });
 });
