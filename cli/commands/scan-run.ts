@@ -171,8 +171,7 @@ export async function runScan(inputs: readonly string[], opts: ScanOptions): Pro
     const fresh = [...byId.values()]
       .filter((a) => devices.has(analyzer.normaliseIp(a.deviceIp)))
       .sort(analyzer.compareAlerts);
-    const { stored, ...saved } = await saveAlerts(store, fresh, analyzer.mergeAlert);
-    stored.sort((a, b) => analyzer.compareAlerts(a.alert, b.alert));
+    const { stored, ...saved } = await saveAlerts(store, fresh);
     const t3 = performance.now();
     return {
       inputs: results,

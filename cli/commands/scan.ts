@@ -246,7 +246,7 @@ function printSummary(
       `${bySeverity ? ` (${bySeverity})` : ''}` +
       `${shown !== r.alerts.length ? `, ${shown} at or above ${minSeverity} shown` : ''}` +
       `${r.suppressed ? `, ${r.suppressed} suppressed by rules` : ''}; ` +
-      `stored: ${r.saved.added} new, ${r.saved.updated} updated, ${r.saved.unchanged} unchanged → ${r.where}` +
+      `stored: ${r.saved.created} new, ${r.saved.updated} already known${r.saved.reopened ? ` (${r.saved.reopened} reopened)` : ''} → ${r.where}` +
       ` (${r.seconds.total.toFixed(1)} s: ingest ${r.seconds.ingest.toFixed(1)} s, analysis ${r.seconds.analyse.toFixed(1)} s)`,
   );
 }
