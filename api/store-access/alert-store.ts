@@ -202,18 +202,16 @@ async function writeHistory(store: Store, entries: HistoryEntry[]): Promise<void
 
 // ------------------------------------------------------------------------------------------ writes
 
-/** Per-alert lock: version checks and read-modify-write of one id never interleave in this process. */
-const locks = new Map<string, Promise<unknown>>();
-async function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(id) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  locks.set(id, tail);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(id) === tail) locks.delete(id);
-  }
+/**
+ * One write lock for alerts in this process: a triage (read version → check → insert) and an analysis
+ * merge (read stored → merge → insert) never interleave, so neither loses the other's change. Triage
+ * takes a few ms; an analysis holds it per chunk of 1000 alerts.
+ */
+let writeChain: Promise<unknown> = Promise.resolve();
+async function withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+  const run = writeChain.then(fn, fn);
+  writeChain = run.catch(() => undefined);
+  return run;
 }
 
 export interface SaveAlertsResult {
@@ -230,61 +228,63 @@ export interface SaveAlertsResult {
 export async function saveAnalysedAlerts(store: Store, alerts: readonly Alert[]): Promise<SaveAlertsResult> {
   const res: SaveAlertsResult = { created: 0, updated: 0, reopened: 0 };
   for (let i = 0; i < alerts.length; i += 1000) {
-    const chunk = alerts.slice(i, i + 1000);
-    const stored = new Map(
-      (
-        await store.rows<AlertRow>(
-          `SELECT ${SELECT_LIST} FROM alerts FINAL WHERE id IN {ids:Array(String)}`,
-          { ids: chunk.map((a) => a.id) },
-        )
-      ).map((r) => [r.id, fromRow(r)]),
-    );
-    const rows: object[] = [];
-    const history: HistoryEntry[] = [];
-    for (const a of chunk) {
-      const s = stored.get(a.id);
-      const version = nextVersion();
-      if (!s) {
-        rows.push(toRow(a, { status: 'open', assignee: '', closeReason: '' }, version));
-        history.push({
-          alertId: a.id,
-          at: Date.now(),
-          actor: 'analyzer',
-          action: 'create',
-          field: '',
-          old: '',
-          new: '',
-          version,
-        });
-        res.created++;
-        continue;
-      }
-      const merged = mergeAlert(s, a);
-      let status: string = s.status;
-      let closeReason = s.closeReason;
-      if (s.status === 'resolved' && a.lastSeen > s.lastSeen) {
-        status = 'open';
-        closeReason = '';
-        history.push({
-          alertId: a.id,
-          at: Date.now(),
-          actor: 'analyzer',
-          action: 'reopen',
-          field: 'status',
-          old: s.status,
-          new: 'open',
-          version,
-        });
-        res.reopened++;
-      }
-      rows.push(toRow(merged, { status, assignee: s.assignee, closeReason }, version));
-      res.updated++;
-    }
-    await store.insertJson('alerts', rows);
-    writeGeneration++;
-    await writeHistory(store, history);
+    await withWriteLock(() => saveChunk(store, alerts.slice(i, i + 1000), res));
   }
   return res;
+}
+
+async function saveChunk(store: Store, chunk: readonly Alert[], res: SaveAlertsResult): Promise<void> {
+  const stored = new Map(
+    (
+      await store.rows<AlertRow>(`SELECT ${SELECT_LIST} FROM alerts FINAL WHERE id IN {ids:Array(String)}`, {
+        ids: chunk.map((a) => a.id),
+      })
+    ).map((r) => [r.id, fromRow(r)]),
+  );
+  const rows: object[] = [];
+  const history: HistoryEntry[] = [];
+  for (const a of chunk) {
+    const s = stored.get(a.id);
+    const version = nextVersion();
+    if (!s) {
+      rows.push(toRow(a, { status: 'open', assignee: '', closeReason: '' }, version));
+      history.push({
+        alertId: a.id,
+        at: Date.now(),
+        actor: 'analyzer',
+        action: 'create',
+        field: '',
+        old: '',
+        new: '',
+        version,
+      });
+      res.created++;
+      continue;
+    }
+    const merged = mergeAlert(s, a);
+    let status: string = s.status;
+    let closeReason = s.closeReason;
+    if (s.status === 'resolved' && a.lastSeen > s.lastSeen) {
+      status = 'open';
+      closeReason = '';
+      history.push({
+        alertId: a.id,
+        at: Date.now(),
+        actor: 'analyzer',
+        action: 'reopen',
+        field: 'status',
+        old: s.status,
+        new: 'open',
+        version,
+      });
+      res.reopened++;
+    }
+    rows.push(toRow(merged, { status, assignee: s.assignee, closeReason }, version));
+    res.updated++;
+  }
+  await store.insertJson('alerts', rows);
+  writeGeneration++;
+  await writeHistory(store, history);
 }
 
 /** Bulk insert for benchmarks and tests: new alerts as they are, no merge. */
@@ -317,7 +317,7 @@ export async function triageAlert(
   actor: string,
   expectedVersion: number | undefined,
 ): Promise<StoredAlert> {
-  return withLock(id, async () => {
+  return withWriteLock(async () => {
     const cur = await getAlert(store, id, false);
     if (!cur) throw new CamwatchError('CW_ERR_NOT_FOUND', `alert ${id} does not exist`, { statusCode: 404 });
     if (expectedVersion !== undefined && expectedVersion !== cur.version) {

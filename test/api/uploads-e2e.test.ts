@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { data } from '../helpers/paths.js';
 import { type Harness, startHarness } from './api-helpers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
+type Json = any;
+
 const XIAOMI = data('pcap/iot/ndpi-xiaomi.pcap'); // 12 KB, Xiaomi devices talking to their cloud
 const BIG = data('pcap/tls/ndpi-no_sni.pcap'); // 89 KB, over the 64 KiB limit of this server
 const LIMIT = 64 * 1024;
@@ -32,16 +35,16 @@ async function upload(
   return {
     status: res.status,
     type: res.headers.get('content-type') ?? '',
-    body: (await res.json()) as Record<string, any>,
+    body: (await res.json()) as Json,
   };
 }
 
 async function get(path: string, role: 'analyst' | 'ingest-job' | 'admin' = 'analyst') {
   const res = await fetch(`${h.base}${path}`, { headers: h.auth(role) });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
-async function waitJob(id: string): Promise<Record<string, any>> {
+async function waitJob(id: string): Promise<Json> {
   for (let i = 0; i < 600; i++) {
     const { body } = await get(`/api/v1/jobs/${id}`, 'ingest-job');
     if (body.state === 'done' || body.state === 'failed') return body;
@@ -82,9 +85,9 @@ describe('upload → job → alerts → triage → history', () => {
     expect(all.body).toMatchObject({ nextCursor: null });
     expect(all.status).toBe(200);
     expect(all.body.items.length).toBeGreaterThan(1);
-    expect(all.body.items.every((a: any) => a.detector === 'egress' && a.status === 'open')).toBe(true);
+    expect(all.body.items.every((a: Json) => a.detector === 'egress' && a.status === 'open')).toBe(true);
     // the capture's known alert (see test/analyzer/real-captures.test.ts)
-    expect(all.body.items.map((a: any) => `${a.deviceIp} ${a.peerName ?? a.peerIp}`)).toContain(
+    expect(all.body.items.map((a: Json) => `${a.deviceIp} ${a.peerName ?? a.peerIp}`)).toContain(
       '192.168.2.100 203.107.1.65',
     );
     const page1 = await get('/api/v1/alerts?limit=1&sort=-score');
@@ -95,7 +98,7 @@ describe('upload → job → alerts → triage → history', () => {
     expect(page2.body.items[0].score).toBeLessThanOrEqual(page1.body.items[0].score);
     const dev = await get('/api/v1/alerts?device=192.168.2.100');
     expect(dev.body.items.length).toBeGreaterThan(0);
-    expect(dev.body.items.every((a: any) => a.deviceIp === '192.168.2.100')).toBe(true);
+    expect(dev.body.items.every((a: Json) => a.deviceIp === '192.168.2.100')).toBe(true);
     const none = await get('/api/v1/alerts?severity=critical&status=resolved');
     expect(none.body.items).toEqual([]);
     alertId = dev.body.items[0].id;
@@ -120,14 +123,14 @@ describe('upload → job → alerts → triage → history', () => {
       });
     const ok = await patch({ version, status: 'acknowledged', assignee: 'soc-1', comment: 'looking at it' });
     expect(ok.status).toBe(200);
-    const acked = (await ok.json()) as Record<string, any>;
+    const acked = (await ok.json()) as Json;
     expect(acked.status).toBe('acknowledged');
     expect(acked.assignee).toBe('soc-1');
     expect(acked.version).toBeGreaterThan(version);
     const stale = await patch({ version, status: 'resolved', closeReason: 'benign-positive' });
     expect(stale.status).toBe(409);
     expect(stale.headers.get('content-type')).toContain('application/problem+json');
-    expect(((await stale.json()) as any).code).toBe('CW_ERR_CONFLICT');
+    expect(((await stale.json()) as Json).code).toBe('CW_ERR_CONFLICT');
     const resolved = await patch({
       version: acked.version,
       status: 'resolved',
@@ -135,14 +138,14 @@ describe('upload → job → alerts → triage → history', () => {
     });
     expect(resolved.status).toBe(200);
     const listed = await get('/api/v1/alerts?status=resolved');
-    expect(listed.body.items.map((a: any) => a.id)).toEqual([alertId]);
+    expect(listed.body.items.map((a: Json) => a.id)).toEqual([alertId]);
   });
 
   test('the history says who changed what, oldest first', async () => {
     const hist = await get(`/api/v1/alerts/${alertId}/history`);
     expect(hist.status).toBe(200);
     const steps = hist.body.items.map(
-      (e: any) => `${e.actor} ${e.action}${e.field ? ` ${e.field}` : ''} ${e.old}→${e.new}`,
+      (e: Json) => `${e.actor} ${e.action}${e.field ? ` ${e.field}` : ''} ${e.old}→${e.new}`,
     );
     expect(steps).toEqual([
       'analyzer create →',
@@ -192,12 +195,12 @@ describe('upload → job → alerts → triage → history', () => {
   test('devices: inventory with open alerts, and one device peers', async () => {
     const devs = await get('/api/v1/devices');
     expect(devs.status).toBe(200);
-    const d = devs.body.items.find((x: any) => x.ip === '192.168.2.100');
+    const d = devs.body.items.find((x: Json) => x.ip === '192.168.2.100');
     expect(d).toBeDefined();
     expect(d.flows).toBeGreaterThan(0);
     const peers = await get('/api/v1/devices/192.168.2.100/peers?since=2000-01-01T00:00:00Z');
     expect(peers.status).toBe(200);
-    expect(peers.body.items.map((p: any) => p.peerIp)).toContain('203.107.1.65');
+    expect(peers.body.items.map((p: Json) => p.peerIp)).toContain('203.107.1.65');
   });
 });
 
