@@ -151,12 +151,24 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
       const conn = createChdbConnection({ path: dataDir });
       client = createClient({ connection: conn as unknown as Conn });
-      // Inline-data inserts (`INSERT … FORMAT X <rows>`, `INSERT … VALUES`) through the SQL path
-      // make chDB look at the process's standard input as well; with stdin a pipe (`camwatch ingest
-      // -`) they fail ("both inlined and external data") and could consume the input. chDB's raw
-      // insert never reads stdin, so JSON rows go that way.
+      // An insert carrying its rows inline (`INSERT … FORMAT X <rows>`, `INSERT … VALUES`, and
+      // chDB's own rawInsert) fails when the process's standard input is a pipe with data
+      // ("both inlined and external data": `camwatch ingest -`). Rows therefore go through a
+      // file, read with the target table's own structure (`file()` in INSERT … SELECT takes it).
       rawJsonInsert = async (table, body) => {
-        await conn.chdb.rawInsert({ table, values: body, format: 'JSONEachRow' });
+        const path = writeFile!(body);
+        try {
+          await client.command({
+            query: `INSERT INTO ${table} SELECT * FROM file({path:String}, 'JSONEachRow')`,
+            query_params: { path },
+          });
+        } finally {
+          try {
+            unlinkSync(path);
+          } catch {
+            // already gone
+          }
+        }
       };
     } catch (cause) {
       lock.release();
