@@ -126,6 +126,10 @@ async function runAlertsCommand(flags: AlertsFlags): Promise<number> {
           status: true,
         }),
       );
+      if (alerts.some((a) => a.alert.peerAsn || a.alert.peerCountry)) {
+        const { OPEN_DATA_ATTRIBUTION } = await import('../../ingest/enrich/index.js');
+        await out.write(`${OPEN_DATA_ATTRIBUTION}\n`);
+      }
     }
     const cams = new Set(alerts.map((a) => a.alert.deviceIp)).size;
     say(

@@ -31,7 +31,7 @@ Exit codes:
   3  alerts found (printed on stdout)
   1  an input could not be read, or the store, a rule pack or a geo/ASN database failed
      (alerts of the inputs that were read are still printed)
-  2  bad usage (unknown option value)`;
+  2  bad usage (missing input, unknown option or option value)`;
 
 interface ScanFlags extends ReadFlagValues, StoreFlagValues {
   format: string;
@@ -96,6 +96,9 @@ $CAMWATCH_CLICKHOUSE_URL for a server), enriched with the open geo/ASN data; the
 flows is analysed with the packaged camera policy and vendor rules; the alerts are stored (a second scan
 of the same file stores nothing twice and reports the same alerts) and printed: a report grouped per
 camera on a terminal, or --format jsonl|csv|json. A summary goes to stderr.
+
+The window is judged on everything the store holds for it (a store is one monitored network); the
+alerts reported are those of the cameras in the inputs. --ephemeral judges a capture alone.
 ${EXIT_CODES_HELP}`,
   );
   cmd.exitOverride(usageExit);
@@ -184,6 +187,10 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
       await out.write(
         `${renderReport(shown, { width: Math.min(120, process.stdout.columns ?? 100), colour, flows: flags.flows })}`,
       );
+      if (flags.openData && shown.some((a) => a.alert.peerAsn || a.alert.peerCountry)) {
+        const { OPEN_DATA_ATTRIBUTION } = await import('../../ingest/enrich/index.js');
+        await out.write(`${OPEN_DATA_ATTRIBUTION}\n`);
+      }
     }
   } else {
     const w = await import('../report/alert-writers.js');
