@@ -2,6 +2,7 @@
  * The API server's slice of the configuration, with its defaults. Resolved by the caller (cli/serve),
  * never from the environment here.
  */
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -54,7 +55,14 @@ export function resolveApiConfig(user: UserApiConfig): Readonly<ApiConfig> {
     ...API_DEFAULTS,
     ...user,
     dataDir: resolve(user.dataDir),
-    spoolDir: resolve(user.spoolDir ?? join(tmpdir(), 'camwatch-uploads')),
+    // One spool per data directory: uploads still queued at a stop are taken up by the next start.
+    spoolDir: resolve(
+      user.spoolDir ??
+        join(
+          tmpdir(),
+          `camwatch-uploads-${createHash('sha256').update(resolve(user.dataDir)).digest('hex').slice(0, 12)}`,
+        ),
+    ),
   };
   for (const k of [
     'bodyLimitBytes',

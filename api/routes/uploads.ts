@@ -6,7 +6,17 @@
  * job whose ingest is `skipped` (the ledger).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,12 +24,41 @@ import type { FastifyInstance } from 'fastify';
 import { CamwatchError, InputError } from '../../model/index.js';
 import { actorOf } from '../auth/auth.js';
 import { checkInput } from '../jobs/check-input.js';
+import type { JobSpec } from '../jobs/job-queue.js';
 import { JOB_SCHEMA, jobJson } from './job-schema.js';
 
 export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   const { config, jobs, metrics } = app.camwatch;
   const spool = config.spoolDir;
   mkdirSync(spool, { recursive: true });
+
+  /** Queue a spooled upload; its file and `.job.json` sidecar go when the job ends. */
+  const submit = (spec: JobSpec) => {
+    const sidecar = `${spec.path}.job.json`;
+    if (!existsSync(sidecar)) writeFileSync(sidecar, JSON.stringify(spec), { mode: 0o600 });
+    const queued = jobs.submit(spec);
+    void queued.done.finally(() => {
+      rmSync(spec.path, { force: true });
+      rmSync(sidecar, { force: true });
+    });
+    return queued;
+  };
+
+  // Uploads accepted before a stop whose job never finished are queued again (the ledger skips any
+  // that did get stored); half-received ones are dropped.
+  for (const name of readdirSync(spool)) {
+    const p = join(spool, name);
+    if (name.startsWith('.incoming-')) rmSync(p, { force: true });
+    else if (name.endsWith('.job.json')) {
+      try {
+        const spec = JSON.parse(readFileSync(p, 'utf8')) as JobSpec;
+        if (existsSync(spec.path)) submit(spec);
+        else rmSync(p, { force: true });
+      } catch {
+        rmSync(p, { force: true });
+      }
+    }
+  }
 
   app.post(
     '/',
@@ -118,7 +157,7 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
       }
       const path = join(spool, `${sha256}-${randomUUID().slice(0, 8)}`);
       renameSync(tmp, path);
-      const { job, done } = jobs.submit({
+      const { job } = submit({
         source: 'upload',
         file: name,
         path,
@@ -127,7 +166,6 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
         format: checked.format,
         createdBy: actorOf(req),
       });
-      void done.finally(() => rmSync(path, { force: true }));
       reply.code(202).header('location', `/api/v1/jobs/${job.id}`);
       return { sha256, sizeBytes: size, format: checked.format, records: checked.records, job: jobJson(job) };
     },

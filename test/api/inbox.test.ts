@@ -71,3 +71,35 @@ test('after a restart, a file already stored (same bytes) is moved to done/ with
   const jobs = h.app.camwatch.jobs.list();
   expect(jobs[0].ingest?.status).toBe('skipped');
 });
+
+test('uploads accepted before a stop are queued again at the next start', async () => {
+  const { buildApp, createRulesHolder, openTokenFile } = await import('../../api/index.js');
+  const spool = join(h.dir, 'spool-restart');
+  mkdirSync(spool);
+  const path = join(spool, 'left-over');
+  copyFileSync(data('pcap/ntp/zeek-ntp.pcap'), path);
+  const spec = {
+    source: 'upload',
+    file: 'ntp.pcap',
+    path,
+    sha256: 'x',
+    sizeBytes: 1,
+    format: 'pcap',
+    createdBy: 'test',
+  };
+  writeFileSync(`${path}.job.json`, JSON.stringify(spec));
+  writeFileSync(join(spool, '.incoming-half'), 'half an upload');
+  const app = await buildApp(
+    { dataDir: h.dir, spoolDir: spool, rateLimitMax: 0 },
+    { store: h.store, tokens: openTokenFile(h.dir), rules: await createRulesHolder([]) },
+  );
+  try {
+    const [job] = app.camwatch.jobs.list();
+    expect(job?.file).toBe('ntp.pcap');
+    await app.camwatch.jobs.close();
+    expect(app.camwatch.jobs.get(job!.id)?.state).toBe('done');
+    expect(readdirSync(spool)).toEqual([]);
+  } finally {
+    await app.close();
+  }
+});
