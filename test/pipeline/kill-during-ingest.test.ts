@@ -22,7 +22,10 @@ beforeAll(async () => {
   b = writeJsonlFlows(B, 30_000, 4);
   child = await bundleEntry(resolve(ROOT, 'test/pipeline/ingest-child.ts'), 'ingest-child');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  if (child) rmSync(child, { force: true });
+});
 
 async function totals(store: Store): Promise<{ n: number; bytes: number }> {
   const r = await store.rows<{ n: string; bytes: string }>(
