@@ -7,6 +7,8 @@
  * MMDB readers answer IPv4 only under the dotted form.
  */
 
+import { ipv4Text, ipv6Text } from '../decode/address-text.js';
+
 /** Parse strict dotted-quad IPv4 (no leading zeros, no shorthand). Returns the uint32 or -1. */
 export function parseIPv4(s: string): number {
   const len = s.length;
@@ -37,9 +39,7 @@ export function parseIPv4(s: string): number {
 }
 
 /** uint32 → dotted quad. */
-export function formatIPv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
+export const formatIPv4: (n: number) => string = ipv4Text;
 
 /**
  * Parse IPv6 text (RFC 4291 §2.2: `::` compression, a trailing dotted IPv4, a `%zone` suffix is ignored)
@@ -135,37 +135,7 @@ export function parseAddress(s: string): ParsedAddress | undefined {
 
 /** RFC 5952 text of four words (lower case, longest zero run of ≥2 groups compressed). */
 export function formatIPv6(words: Uint32Array | readonly number[]): string {
-  const g = groups16;
-  for (let k = 0; k < 4; k++) {
-    g[2 * k] = words[k] >>> 16;
-    g[2 * k + 1] = words[k] & 0xffff;
-  }
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += i === 0 ? '::' : ':';
-      i += bestLen - 1;
-      continue;
-    }
-    out += g[i].toString(16);
-    if (i < 7) out += ':';
-  }
-  return out;
+  return ipv6Text(words[0], words[1], words[2], words[3]);
 }
 
 /** Canonical text of an address (dotted IPv4, RFC 5952 IPv6), or undefined for garbage. */

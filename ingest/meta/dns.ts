@@ -9,8 +9,8 @@
  * bounds the label count (≤ 127).
  */
 import type { DnsName } from '../../model/dns-name.js';
+import { ipv4TextAt, ipv6TextAt } from '../decode/address-text.js';
 import { APP_DNS, type FlowMeta, type MetaContext } from './flow-meta.js';
-import { ipv4Text, ipv6Text } from './ip-text.js';
 import { escapeControls } from './wire-text.js';
 
 export const DNS_HEADER_LEN = 12;
@@ -183,10 +183,10 @@ export function parseDnsMessage(
     let value: string;
     let typeName: string;
     if (type === TYPE_A && rdlen === 4) {
-      value = ipv4Text(buf, rdata);
+      value = ipv4TextAt(buf, rdata);
       typeName = 'A';
     } else if (type === TYPE_AAAA && rdlen === 16) {
-      value = ipv6Text(buf, rdata);
+      value = ipv6TextAt(buf, rdata);
       typeName = 'AAAA';
     } else if (type === TYPE_CNAME) {
       if (walkName(buf, rdata, off, rdata + rdlen, true) < 0) return walkError;

@@ -3,8 +3,9 @@
  * Control (mode 6) and private (mode 7, the monlist amplification vector) packets are shorter than 48
  * bytes and are recognised by the header byte alone.
  */
+
+import { ipv4TextAt } from '../decode/address-text.js';
 import { APP_NTP, type FlowMeta } from './flow-meta.js';
-import { ipv4Text } from './ip-text.js';
 import { wireText } from './wire-text.js';
 
 /** True when the first byte carries NTP version 1..4 and the length fits the mode. */
@@ -33,7 +34,7 @@ export function inspectNtp(meta: FlowMeta, buf: Buffer, off: number, len: number
       while (e < off + 16 && buf[e] !== 0) e++;
       meta.ntpRefId = wireText(buf, off + 12, e);
     } else {
-      meta.ntpRefId = ipv4Text(buf, off + 12);
+      meta.ntpRefId = ipv4TextAt(buf, off + 12);
     }
     return false;
   }

@@ -1,5 +1,5 @@
 import { InputError, type ProblemLog } from '../../../model/index.js';
-import { ipv4Text, ipv6Text } from '../ip-text.js';
+import { ipv4TextAt, ipv6TextAt } from '../../decode/address-text.js';
 
 /**
  * UDP datagrams out of a pcap or pcapng capture of a NetFlow/IPFIX export stream, with the source
@@ -235,7 +235,7 @@ export class CaptureUdpSource {
       return;
     }
     const total = b.readUInt16BE(p + 2);
-    this.udp(b, p + ihl, Math.min(end, p + total), ipv4Text(b, p + 12));
+    this.udp(b, p + ihl, Math.min(end, p + total), ipv4TextAt(b, p + 12));
   }
 
   private ipv6(b: Buffer, p: number, end: number): void {
@@ -252,7 +252,7 @@ export class CaptureUdpSource {
       return;
     }
     const plen = b.readUInt16BE(p + 4);
-    this.udp(b, p + 40, Math.min(end, p + 40 + plen), ipv6Text(b, p + 8));
+    this.udp(b, p + 40, Math.min(end, p + 40 + plen), ipv6TextAt(b, p + 8));
   }
 
   private udp(b: Buffer, p: number, end: number, exporter: string): void {

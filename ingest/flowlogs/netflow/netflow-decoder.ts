@@ -1,6 +1,6 @@
 import type { Flow, ProblemLog } from '../../../model/index.js';
+import { ipv4TextAt, ipv6TextAt, macText } from '../../decode/address-text.js';
 import { blankFlow } from '../flow-batch.js';
-import { ipv4Text, ipv6Text, macText } from '../ip-text.js';
 import { END_REASON, IE, NTP_UNIX_OFFSET_S, PEN_REVERSE } from './ipfix-elements.js';
 
 /**
@@ -358,8 +358,8 @@ export class NetflowDecoder {
     for (let i = 0; i < count; i++) {
       const o = off + 24 + i * 48;
       const f = blankFlow('netflow5', origin.file, origin.record);
-      f.origIp = ipv4Text(buf, o);
-      f.respIp = ipv4Text(buf, o + 4);
+      f.origIp = ipv4TextAt(buf, o);
+      f.respIp = ipv4TextAt(buf, o + 4);
       f.origPackets = buf.readUInt32BE(o + 16) * rate;
       f.origBytes = buf.readUInt32BE(o + 20) * rate;
       const first = buf.readUInt32BE(o + 24);
@@ -730,16 +730,16 @@ export class NetflowDecoder {
         if (len <= 2) s.dstPort = readUint(buf, o, len);
         break;
       case A.Src4:
-        if (len === 4) s.src = ipv4Text(buf, o);
+        if (len === 4) s.src = ipv4TextAt(buf, o);
         break;
       case A.Dst4:
-        if (len === 4) s.dst = ipv4Text(buf, o);
+        if (len === 4) s.dst = ipv4TextAt(buf, o);
         break;
       case A.Src6:
-        if (len === 16) s.src = ipv6Text(buf, o);
+        if (len === 16) s.src = ipv6TextAt(buf, o);
         break;
       case A.Dst6:
-        if (len === 16) s.dst = ipv6Text(buf, o);
+        if (len === 16) s.dst = ipv6TextAt(buf, o);
         break;
       case A.IcmpTypeCode:
         if (len <= 2) s.icmpTypeCode = readUint(buf, o, len);
