@@ -40,12 +40,19 @@ export interface PacketFields {
 }
 
 /**
- * Application metadata inspection plugged into the table (ingest/meta implements it). `inspect` is
- * called with each payload-carrying packet of a flow until it returns false; `finish` copies what it
- * found into the emitted Flow.
+ * Application metadata inspection plugged into the table (ingest/meta implements it as `MetaInspector`,
+ * `PayloadInspector<FlowMeta>`).
  */
 export interface PayloadInspector<M> {
+  /** New per-flow state, for the first payload packet of a flow. */
   create(): M;
+  /**
+   * Looks at one packet's transport payload. Called for packets with payload until it returns false
+   * ("done with this flow"). proto: 6 or 17; ports as on the packet; fromOrig: the packet is from the
+   * flow's originator; buf[off, off+len): the payload, a view valid only during the call (what is kept
+   * is copied); tsMs: packet time; getClientIp: lazy address of the flow's originator (called only when
+   * a DNS answer is kept).
+   */
   inspect(
     meta: M,
     proto: number,
@@ -58,6 +65,7 @@ export interface PayloadInspector<M> {
     tsMs: number,
     getClientIp: () => string,
   ): boolean;
+  /** Copies the found fields into the Flow record (absent stays absent). */
   finish(meta: M, flow: Flow): void;
 }
 

@@ -30,7 +30,7 @@
  * - Limitation: TCP segments are taken in capture order (no sequence numbers are passed); an exact
  *   retransmission is skipped, but a reordered segment inside the first bytes spoils that direction.
  */
-import type { Flow } from '../../model/flow-fields.js';
+import type { PayloadInspector } from '../flow/flow-table.js';
 import { parseDnsMessage } from './dns.js';
 import {
   APP_DNS,
@@ -82,31 +82,8 @@ export interface MetaOptions {
 
 export const DEFAULT_META_OPTIONS: Required<MetaOptions> = { maxBytesPerFlow: 4096, maxMessagesPerFlow: 64 };
 
-export interface MetaInspector {
-  /** New per-flow state, for the first payload packet of a flow. */
-  create(): FlowMeta;
-  /**
-   * Looks at one packet's transport payload. Call for packets with payload until it returns false
-   * ("done with this flow"). proto: 6 or 17; ports as on the packet; fromOrig: the packet is from the
-   * flow's originator; buf[off, off+len): the payload, a view valid only during the call (what is kept
-   * is copied); tsMs: packet time; getClientIp: lazy address of the flow's originator (called only when
-   * a DNS answer is kept).
-   */
-  inspect(
-    meta: FlowMeta,
-    proto: number,
-    srcPort: number,
-    dstPort: number,
-    fromOrig: boolean,
-    buf: Buffer,
-    off: number,
-    len: number,
-    tsMs: number,
-    getClientIp: () => string,
-  ): boolean;
-  /** Copies the found fields into the Flow record (absent stays absent). */
-  finish(meta: FlowMeta, flow: Flow): void;
-}
+/** What the flow table calls (its `PayloadInspector`, declared there), over this folder's FlowMeta. */
+export type MetaInspector = PayloadInspector<FlowMeta>;
 
 /** Payload packets looked at before a flow is given up as unknown. */
 const MAX_SNIFF = 4;
