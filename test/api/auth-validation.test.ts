@@ -74,6 +74,23 @@ describe('authentication and roles', () => {
     }
   });
 
+  test('metrics are named by the Prometheus guide', async () => {
+    await h.app.inject({ url: '/api/v1/alerts', headers: h.auth('analyst') });
+    const text = (await h.app.inject({ url: '/metrics' })).body;
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]] as const);
+    expect(types.length).toBeGreaterThan(10);
+    for (const [name, type] of types) {
+      expect(name).toMatch(/^camwatch_[a-z0-9_]+$/);
+      if (type === 'counter') expect(name).toMatch(/_total$/);
+      if (type === 'histogram') expect(name).toMatch(/_seconds$/);
+    }
+    expect(text).toMatch(
+      /^camwatch_http_requests_total\{code="2xx",method="GET",route="\/api\/v1\/alerts\/?"\} \d+$/m,
+    );
+    expect(text).toContain('# TYPE camwatch_last_ingest_timestamp_seconds gauge');
+    expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+/); // no addresses in labels
+  });
+
   test('a revoked token is refused', async () => {
     const created = await h.app.inject({
       method: 'POST',
