@@ -1,3 +1,4 @@
+import { ICMP4_PAIRS, ICMP6_PAIRS } from '../flow/community-id.js';
 import {
   ETHERTYPE_8021AD,
   ETHERTYPE_8021Q,
@@ -48,35 +49,6 @@ const IPPROTO_AH = 51;
 const IPPROTO_ICMPV6 = 58;
 const IPPROTO_DSTOPTS = 60;
 const IPPROTO_SCTP = 132;
-
-/**
- * ICMP request/reply pairs that Community ID and Zeek treat as one two-way conversation
- * (https://github.com/corelight/community-id-spec): type → counterpart type.
- */
-const ICMP4_PAIRS = new Int16Array(256).fill(-1);
-const ICMP6_PAIRS = new Int16Array(256).fill(-1);
-for (const [a, b] of [
-  [8, 0], // echo
-  [13, 14], // timestamp
-  [15, 16], // information
-  [10, 9], // router solicitation / advertisement
-  [17, 18], // address mask
-]) {
-  ICMP4_PAIRS[a] = b;
-  ICMP4_PAIRS[b] = a;
-}
-for (const [a, b] of [
-  [128, 129], // echo
-  [133, 134], // router solicitation / advertisement
-  [135, 136], // neighbor solicitation / advertisement
-  [130, 131], // multicast listener query / report
-  [144, 145], // home agent address discovery
-  [146, 147], // mobile prefix solicitation / advertisement
-  [139, 140], // node information query / response
-]) {
-  ICMP6_PAIRS[a] = b;
-  ICMP6_PAIRS[b] = a;
-}
 
 /**
  * Decodes link → IP → transport headers in place. One instance is reused for every packet: `decode`

@@ -1,7 +1,7 @@
 import { type DnsName, type Flow, InputError } from '../../model/index.js';
+import { addCommunityIds } from '../flow/community-id.js';
 import type { OpenedInput } from '../input/open-input.js';
 import type { IngestBatch, ReadContext } from '../reader.js';
-import { addCommunityIds } from './flow-community-id.js';
 import { type LineHandler, LineSplitter } from './line-splitter.js';
 
 /** Records per batch a flow-log reader hands on (the pipeline writes 10k–100k rows at a time). */

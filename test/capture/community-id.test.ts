@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { communityId } from '../../ingest/flow/community-id.js';
+import { communityId, ICMP4_PAIRS, ICMP6_PAIRS } from '../../ingest/flow/community-id.js';
 import { ROOT } from '../helpers/paths.js';
 
 interface Vector {
@@ -26,27 +26,6 @@ function words(ip: string): number[] {
   return [0, 2, 4, 6].map((i) => groups[i] * 65536 + groups[i + 1]);
 }
 
-// ICMP request/reply pairs that the spec maps to a two-way port pair (type → counterpart type).
-const ICMP_PAIRS: Record<number, Record<number, number>> = {
-  1: { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 },
-  58: {
-    128: 129,
-    129: 128,
-    133: 134,
-    134: 133,
-    135: 136,
-    136: 135,
-    130: 131,
-    131: 130,
-    144: 145,
-    145: 144,
-    146: 147,
-    147: 146,
-    139: 140,
-    140: 139,
-  },
-};
-
 describe('Community ID v1 against the specification baseline', () => {
   it.each(vectors.map((v) => [`${v.proto} ${v.saddr}:${v.sport} → ${v.daddr}:${v.dport}`, v] as const))(
     '%s',
@@ -56,8 +35,9 @@ describe('Community ID v1 against the specification baseline', () => {
       let dport = v.dport ?? 0;
       let oneWay = false;
       if (v.proto === 1 || v.proto === 58) {
-        const pair = ICMP_PAIRS[v.proto][sport];
-        if (pair === undefined) oneWay = true;
+        // The pair table the decoder uses: the spec's ICMP vectors check it.
+        const pair = (v.proto === 1 ? ICMP4_PAIRS : ICMP6_PAIRS)[sport];
+        if (pair < 0) oneWay = true;
         else dport = pair;
         sport = v.sport ?? 0;
       }

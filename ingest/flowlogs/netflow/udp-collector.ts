@@ -1,9 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { ConfigError, ProblemLog } from '../../../model/index.js';
+import { addCommunityIds } from '../../flow/community-id.js';
 import type { IngestBatch } from '../../reader.js';
 import { newBatch } from '../flow-batch.js';
-import { addCommunityIds } from '../flow-community-id.js';
 import { NetflowDecoder } from './netflow-decoder.js';
 import { decodeDatagram } from './netflow-readers.js';
 
