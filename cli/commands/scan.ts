@@ -261,7 +261,9 @@ function printSummary(
 function inputLine(r: IngestResult): string {
   if (r.status === 'failed') return `${r.file}: failed: ${r.error}`;
   const what = r.status === 'skipped' ? 'already stored (same SHA-256), not ingested again' : 'stored';
-  return `${r.file}: ${what} (${r.format}, ${r.flows} flow${r.flows === 1 ? '' : 's'}${r.rejected ? `, ${r.rejected} rejected` : ''}${r.error ? `; stopped early: ${r.error}` : ''})`;
+  // problems are counted by reason (unreadable records, and metadata cut short by the snaplen)
+  const problems = r.problems.map((p) => `${p.count} ${p.reason}`).join(', ');
+  return `${r.file}: ${what} (${r.format}, ${r.flows} flow${r.flows === 1 ? '' : 's'}${problems ? `; ${problems}` : ''}${r.error ? `; stopped early: ${r.error}` : ''})`;
 }
 
 /** On a terminal: what the scan is doing, and a bar for big inputs. */
