@@ -148,16 +148,7 @@ export class ZeekJsonParser implements LineParser {
     const vlan = count(row.vlan);
     if (vlan >= 0 && vlan < 4096) f.vlan = vlan;
     fixIcmp(f);
-    if (this.side !== undefined && this.side.size > 0) {
-      const uid = str(row.uid);
-      const info = uid === undefined ? undefined : this.side.get(uid);
-      if (info !== undefined) {
-        this.joined++;
-        f.tlsSni = info.tlsSni;
-        f.dnsQuery = info.dnsQuery;
-        f.dnsAnswers = info.dnsAnswers;
-      }
-    }
+    if (this.side !== undefined && this.side.size > 0 && this.side.fill(str(row.uid), f)) this.joined++;
     this.batch.flows.push(f);
   }
 

@@ -9,6 +9,8 @@
  * transaction, not per packet) and then streaming conn.log keeps conn.log — the big one — streaming.
  * The table is bounded (`maxEntries`); past it, further rows are counted and not joined.
  */
+import type { Flow } from '../../../model/index.js';
+
 export interface ZeekSideInfo {
   tlsSni: string | undefined;
   dnsQuery: string | undefined;
@@ -31,6 +33,16 @@ export class ZeekSideTable {
 
   get(uid: string): ZeekSideInfo | undefined {
     return this.byUid.get(uid);
+  }
+
+  /** Copies what ssl/dns said about `uid` into its conn flow; true when the uid was known. */
+  fill(uid: string | undefined, f: Flow): boolean {
+    const info = uid === undefined ? undefined : this.byUid.get(uid);
+    if (info === undefined) return false;
+    f.tlsSni = info.tlsSni;
+    f.dnsQuery = info.dnsQuery;
+    f.dnsAnswers = info.dnsAnswers;
+    return true;
   }
 
   private entry(uid: string): ZeekSideInfo | undefined {

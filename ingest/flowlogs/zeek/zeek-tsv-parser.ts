@@ -271,15 +271,13 @@ export class ZeekTsvParser implements LineParser {
       if (v >= 0 && v < 4096) f.vlan = v;
     }
     fixIcmp(f);
-    if (this.side !== undefined && this.side.size > 0 && this.cUid >= 0) {
-      const uid = this.text(buf, this.cUid);
-      const info = uid === undefined ? undefined : this.side.get(uid);
-      if (info !== undefined) {
-        this.joined++;
-        f.tlsSni = info.tlsSni;
-        f.dnsQuery = info.dnsQuery;
-        f.dnsAnswers = info.dnsAnswers;
-      }
+    if (
+      this.side !== undefined &&
+      this.side.size > 0 &&
+      this.cUid >= 0 &&
+      this.side.fill(this.text(buf, this.cUid), f)
+    ) {
+      this.joined++;
     }
     this.batch.flows.push(f);
   }
