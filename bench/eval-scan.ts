@@ -83,6 +83,7 @@ const QUICK_CASES: EvalCase[] = [DEFAULT_CASES[0]!, DEFAULT_CASES[1]!];
 
 interface Behaviour {
   type: string;
+  events?: number;
   dst_ip?: string;
   domain?: string;
   sni?: string;
@@ -140,7 +141,15 @@ interface CaseResult {
   flows: number;
   exitCode: number | null;
   seconds: { generate: number; scan: number };
-  behaviours: { camera: string; type: string; found: boolean; by: string[]; named: boolean }[];
+  behaviours: {
+    camera: string;
+    type: string;
+    found: boolean;
+    by: string[];
+    named: boolean;
+    /** A timer (period_s, at least 4 events): whether a beacon alert concerns it; null otherwise. */
+    beacon: boolean | null;
+  }[];
   falseOnClean: string[];
   unexplained: string[];
 }
@@ -233,6 +242,10 @@ async function runCase(c: EvalCase, work: string): Promise<CaseResult> {
         found: hits.length > 0,
         by: [...new Set(hits.map((a) => a.detector))].sort(),
         named: hits.some((a) => (a.evidence.vendorRules?.length ?? 0) > 0),
+        beacon:
+          b.period_s !== undefined && (b.events ?? 0) >= 4
+            ? mine.some((a) => a.detector === 'beacon' && concerns(a, b))
+            : null,
       });
     }
     for (const a of mine) {
@@ -266,7 +279,7 @@ function printTable(results: CaseResult[]): { recall: number; falseAlerts: numbe
   }
   w.write('\nper behaviour (all cases)\n');
   w.write(
-    `${pad('behaviour', 18)} ${pad('injected', 9, true)} ${pad('found', 6, true)} ${pad('recall', 7, true)} ${pad('vendor rule', 12, true)}  detectors that found it\n`,
+    `${pad('behaviour', 18)} ${pad('injected', 9, true)} ${pad('found', 6, true)} ${pad('recall', 7, true)} ${pad('vendor rule', 12, true)} ${pad('beacon', 8, true)}  detectors that found it\n`,
   );
   let all = 0;
   let found = 0;
@@ -274,12 +287,14 @@ function printTable(results: CaseResult[]): { recall: number; falseAlerts: numbe
     const bs = results.flatMap((r) => r.behaviours.filter((b) => b.type === t));
     const f = bs.filter((b) => b.found).length;
     const named = bs.filter((b) => b.named).length;
+    const timers = bs.filter((b) => b.beacon !== null);
+    const beacons = timers.filter((b) => b.beacon).length;
     const by = new Map<string, number>();
     for (const b of bs) for (const d of b.by) by.set(d, (by.get(d) ?? 0) + 1);
     all += bs.length;
     found += f;
     w.write(
-      `${pad(t, 18)} ${pad(String(bs.length), 9, true)} ${pad(String(f), 6, true)} ${pad((f / Math.max(1, bs.length)).toFixed(2), 7, true)} ${pad(`${named}/${bs.length}`, 12, true)}  ${[
+      `${pad(t, 18)} ${pad(String(bs.length), 9, true)} ${pad(String(f), 6, true)} ${pad((f / Math.max(1, bs.length)).toFixed(2), 7, true)} ${pad(`${named}/${bs.length}`, 12, true)} ${pad(timers.length ? `${beacons}/${timers.length}` : '-', 8, true)}  ${[
         ...by.entries(),
       ]
         .sort((a, b) => b[1] - a[1])
@@ -292,6 +307,11 @@ function printTable(results: CaseResult[]): { recall: number; falseAlerts: numbe
   const clean = results.reduce((n, r) => n + r.cameras - r.infected, 0);
   w.write(
     `${pad('all', 18)} ${pad(String(all), 9, true)} ${pad(String(found), 6, true)} ${pad((found / Math.max(1, all)).toFixed(2), 7, true)}\n`,
+  );
+  w.write(
+    '(found: an alert on the camera from a detector that reports the behaviour, about its destination; ' +
+      'vendor rule: one of those alerts matched vendor intelligence; beacon: timers with >= 4 events ' +
+      'reported as a beacon; NTP is left to ntp-public by design)\n',
   );
   w.write(`\nfalse alerts on clean cameras: ${falseAlerts} (over ${clean} clean cameras)\n`);
   w.write(`alerts on infected cameras no behaviour explains: ${unexplained}\n`);
