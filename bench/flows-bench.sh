@@ -305,16 +305,16 @@ MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
     echo
     echo "Peak memory against file size (camwatch flows, same generator, seed and cameras):"
     echo
-    echo "| input | packets | size | packets/s | seconds | peak RSS MiB |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| input | packets | size | packets/s | seconds | CPU s | peak RSS MiB |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     for k in "$SCALE_KEY" camwatch; do
       [ -n "${WALL[$k]:-}" ] || continue
       f=$FILE n=$NPKT
       [ "$k" = "$SCALE_KEY" ] && f=$SCALE_FILE n=$SCALE_NPKT
       w=$(median_of "${WALL[$k]}")
-      printf '| `%s` | %s | %s | %s | %.2f | %.0f |\n' "$(basename "$f")" "$(fmt_int "$n")" \
+      printf '| `%s` | %s | %s | %s | %.2f | %.2f | %.0f |\n' "$(basename "$f")" "$(fmt_int "$n")" \
         "$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.2f GB", b / 1e9}')" \
-        "$(fmt_int "$(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.0f", n / w}')")" "$w" \
+        "$(fmt_int "$(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.0f", n / w}')")" "$w" "$(median_of "${CPU[$k]}")" \
         "$(median_of "${RSS[$k]}" | awk '{print $1 / 1024}')"
     done
   fi
