@@ -129,17 +129,6 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
       import('../../ingest/enrich/index.js'),
     ]);
   const storeOpts = storeOptionsFrom(flags);
-  // Standard input is spooled to a file first: the embedded engine (chDB) refuses inserts while the
-  // process's stdin still holds data ("Processing async inserts with both inlined and external data").
-  let spoolDir: string | undefined;
-  if (inputs.includes('-')) {
-    const { createWriteStream } = await import('node:fs');
-    const { pipeline } = await import('node:stream/promises');
-    spoolDir = mkdtempSync(join(tmpdir(), 'camwatch-stdin-'));
-    const spool = join(spoolDir, 'stdin');
-    await pipeline(process.stdin, createWriteStream(spool));
-    inputs = inputs.map((i) => (i === '-' ? spool : i));
-  }
   let tempDir: string | undefined;
   if (flags.ephemeral) {
     tempDir = mkdtempSync(join(tmpdir(), 'camwatch-scan-'));
@@ -173,7 +162,6 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
   } finally {
     status?.stop();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
   }
 
   const ranks: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
