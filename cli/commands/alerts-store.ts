@@ -5,18 +5,17 @@
  * display columns, merged with the analyzer's `mergeAlert`, triage state kept, a resolved alert with new
  * activity reopened, every change in `alert_history`.
  *
- * ADAPTER: api/index.ts does not export these functions yet, so this file imports the API's
- * store-access module directly (the one place in cli/ that does). When the alert writer and queries
- * move to store/ (or api/index.ts exports them), only the imports below change.
+ * The API's front door exports them until the alert writer and queries move into store/; then only
+ * the import below changes.
  */
 import type { Alert } from '../../analyzer/index.js';
 import {
   type StoredAlert as ApiStoredAlert,
+  ensureApiSchema as ensureAlertColumns,
   listAlerts,
   parseSort,
   saveAnalysedAlerts,
-} from '../../api/store-access/alert-store.js';
-import { ensureApiSchema as ensureAlertColumns } from '../../api/store-access/api-schema.js';
+} from '../../api/index.js';
 import type { Store } from '../../store/index.js';
 
 /** An alert with its triage status, as the reports print it. */
