@@ -1,5 +1,17 @@
+import { isIP, isIPv4 } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FLOW_FIELDS, type Flow, flowToJson } from '../model/index.js';
+import { ipv6Text } from '../ingest/decode/address-text.js';
+import {
+  FLOW_FIELDS,
+  type Flow,
+  flowToJson,
+  ipv6ToBigInt,
+  mappedIpv4,
+  parseIpv4,
+  parseIpv6,
+} from '../model/index.js';
+import { ipTextArb } from './helpers/ip-text-arb.js';
 
 describe('the Flow field table', () => {
   it('expands every orig* twin into a resp* field that swaps back to it', () => {
@@ -70,5 +82,58 @@ describe('the Flow field table', () => {
     expect(j.end).toBe('2024-01-02T03:04:06.000Z');
     expect('vlan' in j).toBe(false);
     expect(Object.keys(j).slice(0, 3)).toEqual(['start', 'end', 'proto']);
+  });
+});
+
+describe('IP address text (model/ip-address.ts)', () => {
+  const words = new Uint32Array(4);
+  const accepts = (s: string) => parseIpv4(s) >= 0 || parseIpv6(s, words);
+
+  it('parses IPv4, IPv6, IPv4-mapped and embedded-IPv4 forms', () => {
+    expect(parseIpv4('192.168.1.10')).toBe(0xc0a8010a);
+    expect(parseIpv4('255.255.255.255')).toBe(0xffffffff);
+    expect(parseIpv4('0.0.0.0')).toBe(0);
+    expect(parseIpv6('2001:DB8::1', words)).toBe(true);
+    expect([...words]).toEqual([0x20010db8, 0, 0, 1]);
+    expect(parseIpv6('::ffff:192.0.2.1', words)).toBe(true);
+    expect(mappedIpv4(words)).toBe(0xc0000201);
+    expect(parseIpv6('64:ff9b::10.0.0.1', words)).toBe(true);
+    expect([...words]).toEqual([0x0064ff9b, 0, 0, 0x0a000001]);
+    expect(mappedIpv4(words)).toBe(-1);
+    expect(parseIpv6('fe80::1%eth0', words)).toBe(true);
+    expect(ipv6ToBigInt([0x20010db8, 0, 0, 1])).toBe((0x20010db8n << 96n) | 1n);
+  });
+
+  it('refuses leading zeros in IPv4 octets, as inet_pton does', () => {
+    for (const bad of [
+      '010.1.2.3',
+      '1.2.3.00',
+      '00.0.0.0',
+      '::ffff:010.1.2.3',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+    ])
+      expect(accepts(bad), bad).toBe(false);
+  });
+
+  it('accepts exactly what net.isIP accepts (random and edge-case text)', () => {
+    fc.assert(
+      fc.property(ipTextArb, (s) => {
+        expect(accepts(s), JSON.stringify(s)).toBe(isIP(s) !== 0);
+        if (parseIpv4(s) >= 0) expect(isIPv4(s)).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('reads back the words of RFC 5952 text', () => {
+    const word = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), (w) => {
+        expect(parseIpv6(ipv6Text(w[0], w[1], w[2], w[3]), words)).toBe(true);
+        expect([...words]).toEqual(w);
+      }),
+    );
   });
 });

@@ -1,89 +1,29 @@
 /**
- * Address parsing for rule matching: dotted IPv4 to a uint32, IPv6 (RFC 4291 text forms, including
- * `::ffff:a.b.c.d`) to a bigint. IPv4-mapped IPv6 addresses are treated as IPv4, because the store keeps
- * every address in an `IPv6` column and hands IPv4 peers back as `::ffff:a.b.c.d`.
+ * Address shapes for rule matching over the model parser (model/ip-address.ts, strict like
+ * `inet_pton`): IPv4 as a uint32, IPv6 as a bigint. IPv4-mapped IPv6 addresses are treated as IPv4,
+ * because the store keeps every address in an `IPv6` column and hands IPv4 peers back as `::ffff:a.b.c.d`.
  */
+
+import { ipv6ToBigInt, mappedIpv4, parseIpv4, parseIpv6 as parseIpv6Words } from '../../model/index.js';
 
 export type ParsedIp = { readonly v: 4; readonly n: number } | { readonly v: 6; readonly n: bigint };
 
-/** Parse dotted IPv4 to an unsigned 32-bit number, or -1 when the text is not one. */
-export function parseIpv4(text: string): number {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // no leading zeros (octal ambiguity)
-      part = part * 10 + (c - 48);
-      digits++;
-      if (part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return n * 256 + part;
-}
+const words = new Uint32Array(4);
 
-/** Parse an IPv6 text form to a 128-bit bigint, or undefined. */
+/** Parse an IPv6 text form (model/ip-address.ts rules) to a 128-bit bigint, or undefined. */
 export function parseIpv6(text: string): bigint | undefined {
-  let s = text;
-  const pct = s.indexOf('%');
-  if (pct >= 0) s = s.slice(0, pct);
-  if (s.length < 2 || s.indexOf(':') < 0) return undefined;
-  let tail4 = -1;
-  const lastColon = s.lastIndexOf(':');
-  if (s.indexOf('.', lastColon) > 0) {
-    tail4 = parseIpv4(s.slice(lastColon + 1));
-    if (tail4 < 0) return undefined;
-    s = `${s.slice(0, lastColon + 1)}0:0`;
-  }
-  const dbl = s.indexOf('::');
-  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return undefined;
-  const parseGroups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.length === 0 || g.length > 4 || !/^[0-9a-fA-F]+$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  let groups: number[];
-  if (dbl >= 0) {
-    const head = parseGroups(s.slice(0, dbl));
-    const tail = parseGroups(s.slice(dbl + 2));
-    if (!head || !tail || head.length + tail.length > 7) return undefined;
-    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  } else {
-    const all = parseGroups(s);
-    if (all?.length !== 8) return undefined;
-    groups = all;
-  }
-  let n = 0n;
-  for (const g of groups) n = (n << 16n) | BigInt(g);
-  if (tail4 >= 0) n = (n & ~0xffffffffn) | BigInt(tail4);
-  return n;
+  if (!parseIpv6Words(text, words)) return undefined;
+  return ipv6ToBigInt(words);
 }
-
-const MAPPED_PREFIX = 0xffffn << 32n;
 
 /** Parse either family; IPv4-mapped IPv6 comes back as IPv4. */
 export function parseIp(text: string): ParsedIp | undefined {
   const v4 = parseIpv4(text);
   if (v4 >= 0) return { v: 4, n: v4 };
-  const v6 = parseIpv6(text);
-  if (v6 === undefined) return undefined;
-  if (v6 >> 32n === 0xffffn) return { v: 4, n: Number(v6 - MAPPED_PREFIX) };
-  return { v: 6, n: v6 };
+  if (!parseIpv6Words(text, words)) return undefined;
+  const mapped = mappedIpv4(words);
+  if (mapped >= 0) return { v: 4, n: mapped };
+  return { v: 6, n: ipv6ToBigInt(words) };
 }
 
 export interface ParsedCidr {

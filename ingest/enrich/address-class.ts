@@ -13,7 +13,7 @@
  * IPv4 takes a fast path: a switch on the first octet, then masks; no table walk, no allocation.
  */
 
-import { parseIPv4, parseIPv6 } from './ip-address.js';
+import { parseIpv4, parseIpv6 } from '../../model/index.js';
 
 export type AddressClass =
   | 'public'
@@ -148,8 +148,8 @@ const scratch = new Uint32Array(4);
 /** Class of an address string; `unknown` for anything that is not an address. Never throws. */
 export function classifyAddress(ip: string): AddressClass {
   if (typeof ip !== 'string') return 'unknown';
-  const v4 = parseIPv4(ip);
+  const v4 = parseIpv4(ip);
   if (v4 >= 0) return classifyIPv4(v4);
-  if (!parseIPv6(ip, scratch)) return 'unknown';
+  if (!parseIpv6(ip, scratch)) return 'unknown';
   return classifyIPv6(scratch);
 }

@@ -17,8 +17,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CamwatchError } from '../../model/errors.js';
-import { parseIPv4, parseIPv6 } from './ip-address.js';
+import { CamwatchError, parseIpv4, parseIpv6 } from '../../model/index.js';
 
 export interface AsnHit {
   readonly asn: number;
@@ -90,8 +89,8 @@ function decimalToWords(s: string, out: Uint32Array): boolean {
 
 /** Parse one address field of a row into v4 (returns number) or v6 (fills words, returns -2). */
 function parseRangeBound(f: string, words: Uint32Array): number {
-  if (f.includes(':')) return parseIPv6(f, words) ? -2 : -1;
-  if (f.includes('.')) return parseIPv4(f);
+  if (f.includes(':')) return parseIpv6(f, words) ? -2 : -1;
+  if (f.includes('.')) return parseIpv4(f);
   if (f.length <= 10 && /^\d+$/.test(f)) {
     const n = Number(f);
     return n < TWO32 ? n : -1;

@@ -9,7 +9,8 @@
  */
 
 import IPCIDR from 'ip-cidr';
-import { type ParsedAddress, parseAddress, wordsToBigInt } from './ip-address.js';
+import { ipv6ToBigInt } from '../../model/index.js';
+import { type ParsedAddress, parseAddress } from './ip-address.js';
 
 interface Block<T> {
   start: bigint;
@@ -39,7 +40,7 @@ export function parseCidr(s: string): ParsedCidr | undefined {
     const p = parseAddress(text);
     if (p === undefined) return undefined;
     if (p.version === 4) return { version: 4, start: BigInt(p.v4), end: BigInt(p.v4), text: `${text}/32` };
-    const b = wordsToBigInt(p.words);
+    const b = ipv6ToBigInt(p.words);
     return { version: 6, start: b, end: b, text: `${text}/128` };
   }
   if (!IPCIDR.isValidCIDR(text)) return undefined;
@@ -152,7 +153,7 @@ export function createCidrTable<T>(blocks: ReadonlyArray<{ cidr: ParsedCidr; val
         }
         return found >= 0 && addr.v4 <= e4[found] ? p4.values[found] : undefined;
       }
-      return p6.starts.length === 0 ? undefined : find(p6, wordsToBigInt(addr.words));
+      return p6.starts.length === 0 ? undefined : find(p6, ipv6ToBigInt(addr.words));
     },
     size: blocks.length,
   };

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { Flow } from '../../model/index.js';
+import { type Flow, parseIpv4, parseIpv6 } from '../../model/index.js';
 
 /**
  * Community ID v1 (https://github.com/corelight/community-id-spec): base64 of the SHA-1 over the seed,
@@ -133,62 +133,21 @@ export function communityId(
   return hashEndpoints(words * 4, proto, sPort, dPort, hasPorts, oneWay, seed);
 }
 
-/** Dotted IPv4 → 4 bytes at out[at..at+4); false when not one. */
-function v4Bytes(s: string, out: Uint8Array, at: number): boolean {
-  let part = 0;
-  let n = 0;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || n > 2) return false;
-      out[at + n++] = part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) return false;
-    } else return false;
-  }
-  if (n !== 3 || digits === 0) return false;
-  out[at + 3] = part;
-  return true;
-}
+/** Word scratch for a text address (model parser output), turned into bytes by `putWords`. */
+const textWords = new Uint32Array(4);
 
-/** IPv6 text (with `::` and a dotted tail) → 16 bytes; false when not one. */
-function v6Bytes(s: string, out: Uint8Array): boolean {
-  out.fill(0);
-  const dbl = s.indexOf('::');
-  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return false;
-  const parse = (part: string, into: number[]): boolean => {
-    if (part === '') return true;
-    const groups = part.split(':');
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
-      if (i === groups.length - 1 && g.includes('.')) {
-        const t = new Uint8Array(4);
-        if (!v4Bytes(g, t, 0)) return false;
-        into.push((t[0] << 8) | t[1], (t[2] << 8) | t[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
-        into.push(Number.parseInt(g, 16));
-      }
-    }
+/** Text address → `out` bytes (4 for IPv4, 16 for IPv6); false when it does not parse (model rule). */
+function textBytes(s: string, v6: boolean, out: Uint8Array): boolean {
+  const w = textWords;
+  if (v6) {
+    if (!parseIpv6(s, w)) return false;
+    putWords(out, w, 0, 4);
     return true;
-  };
-  const head: number[] = [];
-  const tail: number[] = [];
-  if (dbl >= 0) {
-    if (!parse(s.slice(0, dbl), head) || !parse(s.slice(dbl + 2), tail)) return false;
-    if (head.length + tail.length > 7) return false;
-  } else {
-    if (!parse(s, head) || head.length !== 8) return false;
   }
-  const words = [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = words[i] >> 8;
-    out[2 * i + 1] = words[i] & 0xff;
-  }
+  const v4 = parseIpv4(s);
+  if (v4 < 0) return false;
+  w[0] = v4;
+  putWords(out, w, 0, 1);
   return true;
 }
 
@@ -199,12 +158,7 @@ function v6Bytes(s: string, out: Uint8Array): boolean {
 export function flowCommunityId(f: Flow): string | undefined {
   const v6 = f.origIp.includes(':');
   if (v6 !== f.respIp.includes(':')) return undefined;
-  if (
-    v6
-      ? !v6Bytes(f.origIp, a16) || !v6Bytes(f.respIp, b16)
-      : !v4Bytes(f.origIp, a16, 0) || !v4Bytes(f.respIp, b16, 0)
-  )
-    return undefined;
+  if (!textBytes(f.origIp, v6, a16) || !textBytes(f.respIp, v6, b16)) return undefined;
   const proto = f.proto;
   let sPort = f.origPort;
   let dPort = f.respPort;

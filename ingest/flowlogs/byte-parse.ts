@@ -4,6 +4,8 @@
  * Measured on Node 20: `parseUint` over a slice is ~4x faster than `Number(buf.toString(...))`.
  */
 
+import { parseIpv6 } from '../../model/index.js';
+
 const D0 = 0x30;
 
 /** A non-negative decimal integer in [s, e), or -1 when empty or not all digits (spaces trimmed). */
@@ -173,9 +175,14 @@ export class ByteInterner {
   }
 }
 
+const ipv6Scratch = new Uint32Array(4);
+
 /**
- * An IP address written in [s, e), checked from the bytes (no regex, no string for junk):
- * dotted IPv4, or IPv6 text (hex, `:` and a dotted tail), lower-cased. undefined otherwise.
+ * An IP address written in [s, e), checked from the bytes by the model rule (model/ip-address.ts:
+ * strict like `inet_pton`, so `010.1.2.3` is refused). Dotted IPv4 is checked byte by byte with no
+ * string made for junk; IPv6 text (hex, `:` and a dotted tail) is pre-screened from the bytes, then
+ * checked by the model parser on the string it returns, lower-cased. A `%zone` is refused (flows keep
+ * plain addresses). undefined when not an address: the reader counts the record as bad.
  */
 export function ipAt(buf: Buffer, s: number, e: number): string | undefined {
   const len = e - s;
@@ -187,9 +194,10 @@ export function ipAt(buf: Buffer, s: number, e: number): string | undefined {
   for (let i = s; i < e; i++) {
     const c = buf[i];
     if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && octet === 0) v4 = false; // leading zero
       octet = octet * 10 + (c - 0x30);
       digits++;
-      if (octet > 255 || digits > 3) v4 = false;
+      if (octet > 255) v4 = false;
     } else if (c === 0x2e) {
       if (digits === 0) v4 = false;
       dots++;
@@ -209,7 +217,8 @@ export function ipAt(buf: Buffer, s: number, e: number): string | undefined {
     else if (c >= 0x41 && c <= 0x46) upper = true;
     else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2e)) return undefined;
   }
-  if (colons < 2 || colons > 7) return undefined;
+  if (colons < 2 || colons > 8) return undefined; // `1:2:3:4:5:6:7::` has eight
   const t = latin1(buf, s, e);
+  if (!parseIpv6(t, ipv6Scratch)) return undefined;
   return upper ? t.toLowerCase() : t;
 }

@@ -3,14 +3,18 @@
  * bytes or words: ingest/decode/address-text.ts.)
  */
 
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6_RE = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/;
+import { parseIpv4, parseIpv6 } from '../../model/index.js';
 
-/** An address written in a log, checked and lower-cased; undefined when it is not one. */
+const ipv6Scratch = new Uint32Array(4);
+
+/**
+ * An address written in a log, checked by the model rule (model/ip-address.ts, strict like `inet_pton`)
+ * and lower-cased; undefined when it is not one (or carries a `%zone`), and the reader counts the record.
+ */
 export function ipFromText(text: string): string | undefined {
-  if (IPV4_RE.test(text)) return text;
-  if (text.length >= 2 && text.length <= 45 && IPV6_RE.test(text)) return text.toLowerCase();
-  return undefined;
+  if (parseIpv4(text) >= 0) return text;
+  if (text.indexOf('%') >= 0 || !parseIpv6(text, ipv6Scratch)) return undefined;
+  return text.toLowerCase();
 }
 
 const MAC_RE = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;

@@ -2,8 +2,9 @@ import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { CidrTable } from '../../analyzer/rules/cidr-table.js';
 import { DomainMatcher, isDomainName } from '../../analyzer/rules/domain-matcher.js';
-import { parseCidr, parseIp, parseIpv4, parseIpv6 } from '../../analyzer/rules/ip-address.js';
+import { parseCidr, parseIp, parseIpv6 } from '../../analyzer/rules/ip-address.js';
 import { PortSet } from '../../analyzer/rules/port-set.js';
+import { parseIpv4 } from '../../model/index.js';
 
 const v4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ipv6Text } from '../../ingest/decode/address-text.js';
 import { communityId, flowCommunityId } from '../../ingest/flow/community-id.js';
 import { ipAt, parseDateTimeMs, parseSecondsToMs, parseUint } from '../../ingest/flowlogs/byte-parse.js';
+import { ipFromText } from '../../ingest/flowlogs/ip-text.js';
 import { JsonObjectStream } from '../../ingest/flowlogs/json-object-stream.js';
 import { LineSplitter } from '../../ingest/flowlogs/line-splitter.js';
-import type { Flow } from '../../model/index.js';
+import { type Flow, parseIpv4, parseIpv6 } from '../../model/index.js';
+import { ipTextArb } from '../helpers/ip-text-arb.js';
 
 /** Cuts `bytes` at the given positions into chunks. */
 function chunks(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -102,6 +104,28 @@ describe('byte-level number, time and address parsing', () => {
     expect(ip('::ffff:192.0.2.1')).toBe('::ffff:192.0.2.1');
     for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.5', 'host', '1..2.3', '', '12:34', 'g::1'])
       expect(ip(bad)).toBeUndefined();
+    for (const bad of [
+      '010.1.2.3',
+      '1.2.3.01',
+      '::ffff:010.1.2.3',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      'fe80::1%eth0',
+    ])
+      expect(ip(bad), bad).toBeUndefined();
+  });
+
+  it('ipAt and ipFromText agree with the model parser (random and edge-case text)', () => {
+    const words = new Uint32Array(4);
+    fc.assert(
+      fc.property(ipTextArb, (s) => {
+        const model = !s.includes('%') && (parseIpv4(s) >= 0 || parseIpv6(s, words));
+        const expected = model ? s.toLowerCase() : undefined;
+        expect(ipAt(Buffer.from(`,${s},`, 'latin1'), 1, s.length + 1), JSON.stringify(s)).toBe(expected);
+        expect(ipFromText(s), JSON.stringify(s)).toBe(expected);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 

@@ -112,6 +112,21 @@ describe('zeek TSV conn.log', () => {
     });
   });
 
+  it('counts rows whose address fails the model rule (leading zeros, two ::) and reads on', async () => {
+    const log = [
+      '#separator \\x09',
+      '#path\tconn',
+      '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto',
+      '1700000000\t010.1.2.3\t1\t192.0.2.2\t2\tudp',
+      '1700000001\t2001:db8::1::2\t1\t2001:db8::2\t2\tudp',
+      '1700000002\t::ffff:192.0.2.01\t1\t192.0.2.2\t2\tudp',
+      '1700000003\t192.0.2.1\t1\t192.0.2.2\t2\tudp',
+    ].join('\n');
+    const r = await readWith(zeekReader, await bytesInput(Buffer.from(log)));
+    expect(r.flows.map((f) => f.origIp)).toEqual(['192.0.2.1']);
+    expect(r.ctx.stats.problems.count('zeek-bad-value')).toBe(3);
+  });
+
   it('checks #types against #fields', async () => {
     const log = [
       '#separator \\x09',
