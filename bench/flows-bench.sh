@@ -350,3 +350,5 @@ EOF
 # `npm run lint` (Biome) also checks markdown: write the file as its formatter would (aligned tables).
 [ -x node_modules/.bin/biome ] && node_modules/.bin/biome format --write "$RESULT" >/dev/null 2>&1 || true
 log "written: $RESULT"
+# A full run with the default result file also refreshes the table in README.md.
+if [ "$RESULT" = "bench/results/flows-latest.md" ]; then node scripts/readme-bench.mjs; fi
