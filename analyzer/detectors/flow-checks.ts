@@ -9,6 +9,7 @@
  * them: the destination verdict (egress outside policy, vendor endpoint, watch list).
  */
 import type { Flow } from '../../model/flow-fields.js';
+import { UPNP_CONTROL_PATH } from '../queries/protocol-events-query.js';
 import type {
   CompiledRules,
   DeviceInfo,
@@ -54,10 +55,16 @@ export function orientFlow(f: Flow): OrientedFlow | undefined {
   };
 }
 
+const UPNP_CONTROL_RE = new RegExp(UPNP_CONTROL_PATH.replace('(?i)', ''), 'i');
+
 /** The protocol-misuse kind of a flow (mirror of PROTOCOL_KIND_SQL), or undefined. */
 export function protocolKind(f: Flow, o: OrientedFlow, peerLocal: boolean): Detector | undefined {
   const p = o.peerPort;
-  if ((f.soapAction && /AddPortMapping/i.test(f.soapAction)) || (o.proto === 17 && p === 5351 && !o.inbound))
+  if (
+    (f.soapAction && /AddPortMapping/i.test(f.soapAction)) ||
+    (o.proto === 17 && p === 5351 && !o.inbound) ||
+    (!o.inbound && !f.soapAction && f.httpMethod === 'POST' && UPNP_CONTROL_RE.test(f.httpPath ?? ''))
+  )
     return 'upnp-portmap';
   if (!o.inbound && o.proto === 6 && (p === 23 || p === 2323)) return 'telnet-out';
   if (!o.inbound && o.proto === 6 && p === 22) return 'ssh-out';

@@ -48,7 +48,7 @@ SELECT
   arrayExists((l, h) -> peer >= l AND peer <= h, {localLo:Array(IPv6)}, {localHi:Array(IPv6)}) AS peer_local,
   start, end, proto, state, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
   device_name, device_vendor, device_site, community_id, source_file, source_record,
-  dns_query, soap_action, http_method, ssdp, stun, ntp_mode, app_proto
+  dns_query, soap_action, http_method, http_path, ssdp, stun, ntp_mode, app_proto
 FROM flows
 WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64})
   AND start < fromUnixTimestamp64Milli({untilMs:Int64})

@@ -33,8 +33,15 @@ import {
 } from './flow-view.js';
 import { flowRefsOf, type PeerSummary } from './peer-summary-query.js';
 
+/**
+ * UPnP IGD control URLs (…/ctl/IPConn, …/upnp/control/WANIPConn1, …): a POST to one is a port-mapping
+ * request even when a short snaplen cut the SOAPAction header off.
+ */
+export const UPNP_CONTROL_PATH = '(?i)/ctl/|/upnp/control|WAN(IP|PPP)Conn|IPConn';
+
 export const PROTOCOL_KIND_SQL = `multiIf(
-    positionCaseInsensitive(soap_action, 'AddPortMapping') > 0 OR (proto = 17 AND pport = 5351 AND NOT inbound), 'upnp-portmap',
+    positionCaseInsensitive(soap_action, 'AddPortMapping') > 0 OR (proto = 17 AND pport = 5351 AND NOT inbound)
+      OR (NOT inbound AND soap_action = '' AND http_method = 'POST' AND match(http_path, '${UPNP_CONTROL_PATH}')), 'upnp-portmap',
     NOT inbound AND proto = 6 AND pport IN (23, 2323), 'telnet-out',
     NOT inbound AND proto = 6 AND pport = 22, 'ssh-out',
     inbound AND NOT peer_local AND NOT (proto = 6 AND state = 'OTH'), 'inbound-internet',

@@ -153,10 +153,9 @@ describe('camwatch scan on the shipped example (examples/camera-vlan.pcap.gz)', 
   });
 
   // The example is cut to 128 bytes per packet: the SOAP POST to the gateway's control URL is seen
-  // (POST /ctl/IPConn on port 1900 after GET /igd.xml) but its SOAPAction header is cut off, and the
-  // upnp-portmap detector keys on `soap_action`. Fails today; when the analyzer also recognises a POST
-  // to an IGD control URL this test starts failing: then turn `test.fails` into `test`.
-  test.fails('upnp_portmap on the example (SOAPAction cut by the 128-byte snaplen)', () => {
+  // (POST /ctl/IPConn on port 1900 after GET /igd.xml) but its SOAPAction header is cut off; the
+  // detector also takes a POST to an IGD control URL as a port-mapping request.
+  test('upnp_portmap on the example (SOAPAction cut by the 128-byte snaplen)', () => {
     for (const [ip, cam] of infected) {
       if (!cam.behaviours.some((b) => b.type === 'upnp_portmap')) continue;
       expect(
