@@ -15,7 +15,7 @@ import { queryBeaconSeries } from './queries/beacon-series-query.js';
 import { type AnalysisWindow, type QueryRunner, queryDataRange } from './queries/flow-view.js';
 import { queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
-import { queryProtocolEvents } from './queries/protocol-events-query.js';
+import { type ProtocolEvent, queryProtocolEvents } from './queries/protocol-events-query.js';
 import { queryRarePeers } from './queries/rare-peer-query.js';
 import type {
   CompiledRules,
@@ -84,6 +84,14 @@ function deviceInfo(s: {
   deviceName?: string | undefined;
 }): DeviceInfo {
   return { ip: s.deviceIp, site: s.deviceSite, vendor: s.deviceVendor, name: s.deviceName };
+}
+
+/** Every peer of a grouped event is covered by an allow rule (all peers listed, none left out). */
+function allPeersAllowed(rules: CompiledRules, e: ProtocolEvent): boolean {
+  if (e.peerIps.length === 0 || e.peerIps.length !== e.peers) return false;
+  const device = deviceInfo(e);
+  const port = e.ports.length === 1 ? e.ports[0] : undefined;
+  return e.peerIps.every((ip) => judgeDestination(rules, device, { ip, port }).allowedBy !== undefined);
 }
 
 function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules'] {
@@ -245,6 +253,8 @@ export async function analyze(
     const s = grouped ? undefined : summaryByPair.get(pair);
     const v = s ? judgePair(s) : undefined;
     if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
+    // A grouped event (public NTP per camera…) is allowed when every one of its peers is.
+    if (grouped && ALLOWABLE.has(e.kind) && allPeersAllowed(rules, e)) continue;
     if (!grouped) coveredByProtocol.add(pair);
     const facts: Record<string, string | number | boolean | string[]> = {};
     if (e.dnsQueries.length) facts.queries = e.dnsQueries;

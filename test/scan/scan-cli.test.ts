@@ -345,10 +345,8 @@ describe('camwatch scan with operator rules (--rules)', () => {
     expect(got.filter((a) => a.peerIp === '8.8.4.4')).toEqual([]);
   });
 
-  // NTP alerts are grouped per camera (event key 'ntp'), and analyze() skips the allow check for
-  // grouped events, so an allow entry for the NTP server does not silence ntp-public. When the
-  // analyzer judges the peers of a grouped NTP event against the allow rules, turn this into `test`.
-  test.fails('an allow entry for a public NTP server silences ntp-public to it', () => {
+  // NTP alerts are grouped per camera (event key 'ntp'): the group is allowed when every peer is.
+  test('an allow entry for a public NTP server silences ntp-public to it', () => {
     expect(got.filter((a) => a.detector === 'ntp-public' && a.peerIp === '162.159.200.123')).toEqual([]);
   });
 
