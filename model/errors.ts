@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   CW_ERR_AUTH_FORBIDDEN: 'the credentials do not allow this action',
   CW_ERR_NOT_FOUND: 'the requested resource does not exist',
   CW_ERR_CONFLICT: 'the resource changed since it was read (stale version)',
+  CW_ERR_API_VALIDATION: 'a request does not match the route schema (parameters, query, body, content type)',
+  CW_ERR_API_BODY_TOO_LARGE: 'a request body or multipart part is over the configured limit',
+  CW_ERR_API_RATE_LIMITED: 'too many requests from this client; retry after the time given',
+  CW_ERR_API_REQUEST: 'a request the server cannot take for another client-side reason',
+  CW_ERR_API_INTERNAL: 'an unexpected server error (details are logged, never sent)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
