@@ -104,3 +104,14 @@ export async function queryDataRange(
   if (!r || num(r.flows) === 0) return undefined;
   return { sinceMs: Math.max(w.sinceMs, num(r.first_ms)), untilMs: Math.min(w.untilMs, num(r.last_ms)) };
 }
+
+/** Columns every per-group detector query reports: the peer's place, the device's identity, volume. */
+export const GROUP_PEER_PLACE = `anyIf(peer_country, peer_country != '') AS country,
+  anyIf(peer_asn, peer_asn != 0) AS asn,
+  anyIf(peer_as_org, peer_as_org != '') AS as_org`;
+export const GROUP_DEVICE = `anyIf(device_name, device_name != '') AS dev_name,
+  anyIf(device_vendor, device_vendor != '') AS dev_vendor,
+  anyIf(device_site, device_site != '') AS dev_site`;
+export const GROUP_VOLUME = `count() AS flows,
+  sum(bytes_out) AS sum_out,
+  sum(bytes_in) AS sum_in`;
