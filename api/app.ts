@@ -27,7 +27,6 @@ import { tokenRoutes } from './routes/tokens.js';
 import { uploadRoutes } from './routes/uploads.js';
 import type { RulesHolder } from './rules-holder.js';
 import { openAlertCounts } from './store-access/alert-store.js';
-import { ensureApiSchema } from './store-access/api-schema.js';
 
 export interface AppDeps {
   store: Store;
@@ -72,7 +71,6 @@ export async function buildApp(userConfig: UserApiConfig, deps: AppDeps): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
     return503OnClosing: true,
   });
-  await ensureApiSchema(deps.store);
   const jobs =
     deps.jobs ??
     createJobQueue(

@@ -19,4 +19,3 @@ export {
   saveAnalysedAlerts,
   triageAlert,
 } from './store-access/alert-store.js';
-export { ensureApiSchema } from './store-access/api-schema.js';

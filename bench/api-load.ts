@@ -49,11 +49,9 @@ async function server(): Promise<void> {
   const dir = args.data ?? mkdtempSync(join(tmpdir(), 'camwatch-api-bench-'));
   const { openStore } = await import('../store/index.js');
   const api = await import('../api/index.js');
-  const { ensureApiSchema } = await import('../api/store-access/api-schema.js');
   const { insertAlertsRaw } = await import('../api/store-access/alert-store.js');
   const { createEnricher } = await import('../ingest/enrich/index.js');
   const store = await openStore({ dataDir: join(dir, 'store') });
-  await ensureApiSchema(store);
   const n = Number(args.alerts);
   const t0 = Date.UTC(2026, 10, 1);
   let seed = 7;

@@ -33,6 +33,7 @@ export {
 } from './migrations.js';
 export { RowBinaryBuffer } from './row-binary.js';
 export {
+  ALERT_HISTORY_TABLE,
   ALERTS_TABLE,
   createTableSql,
   DEFAULT_TTL_DAYS,

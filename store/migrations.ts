@@ -11,8 +11,10 @@
  */
 import { FLOW_FIELDS, StoreError } from '../model/index.js';
 import {
+  ALERT_HISTORY_TABLE,
   ALERTS_TABLE,
   addColumnsSql,
+  alertColumnsAddedIn,
   createTableSql,
   DEFAULT_TTL_DAYS,
   DEVICES_TABLE,
@@ -45,7 +47,15 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'alerts',
-    statements: (o) => createTableSql(ALERTS_TABLE, o),
+    statements: (o) => createTableSql({ ...ALERTS_TABLE, columns: alertColumnsAddedIn(3) }, o),
+  },
+  {
+    version: 4,
+    name: 'alert triage and display columns, alert history',
+    statements: (o) => [
+      ...addColumnsSql('alerts', alertColumnsAddedIn(4), o),
+      ...createTableSql(ALERT_HISTORY_TABLE, o),
+    ],
   },
 ];
 

@@ -152,3 +152,20 @@ CREATE TABLE IF NOT EXISTS `default`.`alerts`
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY id;
+
+ALTER TABLE `default`.`alerts` ADD COLUMN IF NOT EXISTS `device_name` String, ADD COLUMN IF NOT EXISTS `device_vendor` LowCardinality(String), ADD COLUMN IF NOT EXISTS `device_site` LowCardinality(String), ADD COLUMN IF NOT EXISTS `peer_port` UInt16, ADD COLUMN IF NOT EXISTS `peer_country` LowCardinality(String), ADD COLUMN IF NOT EXISTS `peer_asn` UInt32, ADD COLUMN IF NOT EXISTS `peer_as_org` String, ADD COLUMN IF NOT EXISTS `bytes_in` UInt64, ADD COLUMN IF NOT EXISTS `sub_scores` String, ADD COLUMN IF NOT EXISTS `assignee` String, ADD COLUMN IF NOT EXISTS `close_reason` String;
+
+CREATE TABLE IF NOT EXISTS `default`.`alert_history`
+(
+    `alert_id` String,
+    `at` DateTime64(3, 'UTC'),
+    `actor` String,
+    `action` LowCardinality(String),
+    `field` LowCardinality(String),
+    `old` String,
+    `new` String,
+    `version` UInt64,
+    `seq` UInt32
+)
+ENGINE = MergeTree
+ORDER BY (alert_id, at);

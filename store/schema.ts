@@ -11,6 +11,7 @@
  * absent. Required fields are always returned, defaults included.
  */
 import { FLOW_FIELDS, type FlowField } from '../model/index.js';
+import { ALERT_FIELDS, type AlertField } from './alert-fields.js';
 
 export interface SchemaOptions {
   /** Database the tables live in ('default' for the embedded store). */
@@ -158,31 +159,48 @@ export const DEVICES_TABLE: TableDef = {
   shardBy: 'cityHash64(ip)',
 };
 
-/** `alerts`: triage updates are new rows with a higher `version`; the analyzer may extend it. */
+/** The ClickHouse column of an alert field. */
+export function alertColumn(f: AlertField): ColumnDef {
+  return { name: f.column, type: f.chType };
+}
+
+/** The `alerts` columns a migration added (3 created the table). */
+export const alertColumnsAddedIn = (version: number): ColumnDef[] =>
+  ALERT_FIELDS.filter((f) => f.since === version).map(alertColumn);
+
+/**
+ * `alerts`: one row per write of an alert; a triage change or a re-analysis writes the whole row
+ * again with a higher `version`, and readers take the newest (FINAL). Columns: store/alert-fields.ts.
+ */
 export const ALERTS_TABLE: TableDef = {
   name: 'alerts',
-  columns: [
-    { name: 'id', type: 'String' },
-    { name: 'version', type: 'UInt64' },
-    { name: 'device_ip', type: 'IPv6' },
-    { name: 'peer_ip', type: 'IPv6' },
-    { name: 'peer_name', type: 'String' },
-    { name: 'detector', type: 'LowCardinality(String)' },
-    { name: 'severity', type: 'LowCardinality(String)' },
-    { name: 'score', type: 'Float64' },
-    { name: 'first_seen', type: T },
-    { name: 'last_seen', type: T },
-    { name: 'count', type: 'UInt64' },
-    { name: 'bytes', type: 'UInt64' },
-    { name: 'explanation', type: 'String' },
-    { name: 'evidence', type: 'String' },
-    { name: 'status', type: 'LowCardinality(String)' },
-    { name: 'updated_at', type: T },
-  ],
+  columns: ALERT_FIELDS.map(alertColumn),
   engine: 'ReplacingMergeTree',
   version: 'version',
   orderBy: 'id',
   shardBy: 'cityHash64(id)',
+};
+
+/**
+ * `alert_history`: append-only, one row per triage change, comment, creation or reopening of an
+ * alert; `seq` orders the entries of one write. Never updated, never expires (an audit trail).
+ */
+export const ALERT_HISTORY_TABLE: TableDef = {
+  name: 'alert_history',
+  columns: [
+    { name: 'alert_id', type: 'String' },
+    { name: 'at', type: T },
+    { name: 'actor', type: 'String' },
+    { name: 'action', type: 'LowCardinality(String)' },
+    { name: 'field', type: 'LowCardinality(String)' },
+    { name: 'old', type: 'String' },
+    { name: 'new', type: 'String' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'seq', type: 'UInt32' },
+  ],
+  engine: 'MergeTree',
+  orderBy: '(alert_id, at)',
+  shardBy: 'cityHash64(alert_id)',
 };
 
 /** `schema_migrations`: one row per applied migration. */

@@ -11,7 +11,6 @@
 import type { Alert } from '../../analyzer/index.js';
 import {
   type StoredAlert as ApiStoredAlert,
-  ensureApiSchema as ensureAlertColumns,
   listAlerts,
   parseSort,
   saveAnalysedAlerts,
@@ -34,11 +33,6 @@ export interface AlertFilter {
   sinceMs?: number | undefined;
 }
 
-/** The triage and display columns the API adds to `alerts` (idempotent: ADD COLUMN IF NOT EXISTS). */
-export async function ensureAlertSchema(store: Store): Promise<void> {
-  await ensureAlertColumns(store);
-}
-
 function split(a: ApiStoredAlert): StoredAlert {
   const { status, assignee: _a, closeReason: _c, version: _v, updatedAt: _u, ...alert } = a;
   return { alert: alert as Alert, status };
@@ -46,7 +40,6 @@ function split(a: ApiStoredAlert): StoredAlert {
 
 /** Stored alerts (the newest version of each id), filtered; all pages. Order is the caller's. */
 export async function readAlerts(store: Store, filter: AlertFilter = {}): Promise<StoredAlert[]> {
-  await ensureAlertSchema(store);
   const out: StoredAlert[] = [];
   let cursor: string | undefined;
   do {
@@ -80,7 +73,6 @@ export interface SaveResult {
  * triage kept, resolved alerts with new activity reopened) and returns them with their status.
  */
 export async function saveAlerts(store: Store, fresh: readonly Alert[]): Promise<SaveResult> {
-  await ensureAlertSchema(store);
   const res = await saveAnalysedAlerts(store, fresh);
   const status = new Map<string, string>();
   for (let i = 0; i < fresh.length; i += 1000) {

@@ -48,7 +48,27 @@ describe('generated DDL', () => {
     );
     const all = schemaSql(cluster);
     expect(all.every((s) => s.includes('ON CLUSTER `cams`'))).toBe(true);
-    expect(all.filter((s) => s.includes('ENGINE = Distributed'))).toHaveLength(all.length / 2);
+    // Every table is a replicated `_local` one and a Distributed one; every ALTER goes to both.
+    const creates = all.filter((s) => s.startsWith('CREATE'));
+    expect(creates.filter((s) => s.includes('ENGINE = Distributed'))).toHaveLength(creates.length / 2);
+    expect(all).toContain(
+      'CREATE TABLE IF NOT EXISTS `camwatch`.`alert_history` ON CLUSTER `cams` AS `camwatch`.`alert_history_local`\n' +
+        'ENGINE = Distributed(`cams`, `camwatch`, `alert_history_local`, cityHash64(alert_id))',
+    );
+    expect(
+      all.some((s) =>
+        s.startsWith('CREATE TABLE IF NOT EXISTS `camwatch`.`alert_history_local` ON CLUSTER `cams`'),
+      ),
+    ).toBe(true);
+    for (const table of ['alerts_local', 'alerts']) {
+      expect(
+        all.some((s) =>
+          s.startsWith(
+            `ALTER TABLE \`camwatch\`.\`${table}\` ON CLUSTER \`cams\` ADD COLUMN IF NOT EXISTS \`device_name\` String`,
+          ),
+        ),
+      ).toBe(true);
+    }
   });
 
   it('matches the checked-in store/schema.sql (regenerate when the field table changes)', () => {
@@ -87,6 +107,7 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
     store = await h.open();
     expect(store.migration).toMatchObject({ from: 0, to: SCHEMA_VERSION });
     expect(await tables(store)).toEqual([
+      'alert_history',
       'alerts',
       'devices',
       'dns_names',
