@@ -12,6 +12,7 @@ import {
   tcpConnState,
   udpConnState,
 } from './conn-state.js';
+import { type GapSummary, PacketGaps } from './packet-gaps.js';
 import { isServerPort } from './server-ports.js';
 
 /** The decoded packet fields the table reads (PacketDecoder has them). */
@@ -155,6 +156,8 @@ export class FlowTable<M = unknown> {
   private hasMac = new Uint8Array(0);
   private inspecting = new Uint8Array(0);
   private meta: (M | undefined)[] = [];
+  private readonly gaps = new PacketGaps();
+  private readonly gapSummary: GapSummary = { medianMs: 0, madMs: 0 };
   private lruPrev = new Int32Array(0);
   private lruNext = new Int32Array(0);
   private agePrev = new Int32Array(0);
@@ -247,10 +250,10 @@ export class FlowTable<M = unknown> {
     }
     const fromOrig = (this.origIsA[s] === 1) === srcIsA;
     if (fromOrig) {
-      this.origPackets[s]++;
+      this.gaps.note(s, 0, ++this.origPackets[s], tsMs);
       this.origBytes[s] += p.ipLen;
     } else {
-      this.respPackets[s]++;
+      this.gaps.note(s, 1, ++this.respPackets[s], tsMs);
       this.respBytes[s] += p.ipLen;
     }
     if (tsMs > this.endMs[s]) this.endMs[s] = tsMs;
@@ -397,6 +400,15 @@ export class FlowTable<M = unknown> {
       flow.state = 'OTH';
     }
     flow.endReason = END_REASON[reason];
+    const g = this.gapSummary;
+    if (this.gaps.summarise(s, 0, origPackets, g)) {
+      flow.origGapMedianMs = g.medianMs;
+      flow.origGapMadMs = g.madMs;
+    }
+    if (this.gaps.summarise(s, 1, respPackets, g)) {
+      flow.respGapMedianMs = g.medianMs;
+      flow.respGapMadMs = g.madMs;
+    }
     const v6 = (this.keys[kb] & 0x1000000) !== 0;
     const hasPorts = proto === TCP || proto === UDP || proto === 132 || proto === 1 || proto === 58;
     flow.communityId = a
@@ -632,6 +644,7 @@ export class FlowTable<M = unknown> {
     this.agePrev = gi(this.agePrev);
     this.ageNext = gi(this.ageNext);
     this.meta.length = cap;
+    this.gaps.grow(cap);
     // Free slots are handed out lowest first.
     const free = new Int32Array(cap);
     let top = 0;
