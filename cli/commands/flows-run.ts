@@ -31,7 +31,7 @@ export async function runFlows(inputs: string[], flags: FlowsFlags): Promise<num
   if (flags.format === 'csv') await out.write(`${FLOW_CSV_HEADER}\n`);
   if (flags.format === 'table') await out.write(`${TABLE_HEADER}\n`);
   const results: InputResult[] = [];
-  const progress = new ProgressReporter(!flags.quiet);
+  const progress = await ProgressReporter.create(!flags.quiet);
   const t0 = performance.now();
   const capture = captureReaderOptions(flags);
   const readerOptions = { pcap: { ...capture }, pcapng: { ...capture } };

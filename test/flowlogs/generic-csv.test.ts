@@ -65,13 +65,13 @@ describe('generic CSV with a YAML column mapping', () => {
     expect(r.ctx.stats.counters.csvFilteredRows).toBe(1);
   });
 
-  it('rejects a bad mapping with the file and key', () => {
+  it('rejects a bad mapping with the file and key', async () => {
     expect(() =>
       compileCsvMapping({ columns: { start: 'a', origIp: 'b', respIp: 'c', bogus: 'd' } }, 'm.yaml'),
     ).toThrow(/m\.yaml: columns\.bogus: not a field/);
     expect(() => compileCsvMapping({ colums: {} }, 'm.yaml')).toThrow(/unknown key 'colums'/);
     expect(() => compileCsvMapping({ columns: { start: 'a' } }, 'm.yaml')).toThrow(ConfigError);
-    expect(() => loadCsvMapping('/nonexistent.yaml')).toThrow(/cannot read/);
+    await expect(loadCsvMapping('/nonexistent.yaml')).rejects.toThrow(/cannot read/);
   });
 
   it('says what is missing when there is no mapping', async () => {

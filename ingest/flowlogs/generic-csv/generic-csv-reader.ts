@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Flow } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
@@ -121,13 +119,15 @@ export function compileCsvMapping(raw: unknown, file: string): CsvMapping {
   };
 }
 
-export function loadCsvMapping(path: string): CsvMapping {
+/** Loads and checks a mapping file. YAML's parser loads on first use: most runs read no CSV. */
+export async function loadCsvMapping(path: string): Promise<CsvMapping> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new ConfigError(`${path}: cannot read the CSV mapping (${(cause as Error).message})`, { cause });
   }
+  const { parse: parseYaml } = await import('yaml');
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -230,8 +230,9 @@ export const genericCsvReader: FormatReader = {
         `${input.name}: a generic CSV needs a column mapping: put one beside it as ${basename(input.name)}.camwatch.yaml or camwatch-csv.yaml (see ingest/flowlogs/README.md)`,
       );
     }
-    const m = loadCsvMapping(path);
+    const m = await loadCsvMapping(path);
     const map = makeRowMapper(m, input.name);
+    const { parse: parseCsv } = await import('csv-parse');
     const parser = parseCsv({
       delimiter: m.delimiter,
       columns: m.header ? (names: string[]) => names.map((n) => n.trim()) : false,
