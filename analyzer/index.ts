@@ -4,7 +4,6 @@
  */
 
 export * from './alert.js';
-export * from './alert-row.js';
 export * from './analyze.js';
 export * from './build-alert.js';
 export * from './detectors/beacon-score.js';
@@ -24,3 +23,4 @@ export * from './rules/load-rules.js';
 export * from './rules/lookup-matches.js';
 export * from './rules/rule-schema.js';
 export * from './rules/rule-types.js';
+export * from './save-analysed-alerts.js';

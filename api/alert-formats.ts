@@ -3,12 +3,12 @@
  * CSV rows, and ECS documents (research/ecosystem.md §1.1: event.kind "alert", category network +
  * intrusion_detection, OCSF-style 1–5 severity, source = camera, destination = peer, related.*).
  */
-import { SEVERITY_RANK } from '../analyzer/index.js';
-import type { StoredAlert } from './store-access/alert-store.js';
+import { type Alert, SEVERITY_RANK } from '../analyzer/index.js';
+import type { StoredAlert } from '../store/index.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function alertJson(a: StoredAlert): Record<string, unknown> {
+export function alertJson(a: StoredAlert<Alert>): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: a.id,
     deviceIp: a.deviceIp,
@@ -112,7 +112,7 @@ const csvCell = (v: unknown): string => {
 };
 
 export const csvHeader = (): string => `${CSV_COLUMNS.join(',')}\r\n`;
-export function csvRow(a: StoredAlert): string {
+export function csvRow(a: StoredAlert<Alert>): string {
   const j = alertJson(a);
   return `${CSV_COLUMNS.map((c) => csvCell(j[c])).join(',')}\r\n`;
 }
@@ -122,7 +122,7 @@ export function csvRow(a: StoredAlert): string {
 export const ECS_VERSION = '9.4.0';
 
 /** One alert as an ECS document (event.kind "alert", never "signal": that one is Kibana's). */
-export function alertEcs(a: StoredAlert, observerVersion: string): Record<string, unknown> {
+export function alertEcs(a: StoredAlert<Alert>, observerVersion: string): Record<string, unknown> {
   const names = (a.evidence.names ?? []).map((n) => n.name);
   const hosts = [...new Set([a.peerName, ...names].filter((x): x is string => !!x))];
   const doc: Record<string, unknown> = {

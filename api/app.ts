@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Flow } from '../model/index.js';
-import type { Store } from '../store/index.js';
+import { openAlertCounts, type Store } from '../store/index.js';
 import { ALERT_SCHEMA } from './alert-formats.js';
 import { installAuth } from './auth/auth.js';
 import type { TokenFile } from './auth/token-file.js';
@@ -26,7 +26,6 @@ import { ruleRoutes } from './routes/rules.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { uploadRoutes } from './routes/uploads.js';
 import type { RulesHolder } from './rules-holder.js';
-import { openAlertCounts } from './store-access/alert-store.js';
 
 export interface AppDeps {
   store: Store;

@@ -8,14 +8,3 @@ export { createInbox, INBOX_DEFAULTS, type Inbox, type InboxConfig } from './inb
 export { createJobQueue, type Job, type JobQueue } from './jobs/job-queue.js';
 export { type ApiMetrics, createApiMetrics } from './metrics.js';
 export { createRulesHolder, type RulesHolder } from './rules-holder.js';
-// Alert store access shared with `camwatch scan`/`alerts` until it moves into store/.
-export {
-  type AlertQuery,
-  alertHistory,
-  getAlert,
-  listAlerts,
-  parseSort,
-  type StoredAlert,
-  saveAnalysedAlerts,
-  triageAlert,
-} from './store-access/alert-store.js';

@@ -12,7 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,9 +47,8 @@ const COUNTRIES = ['CN', 'US', 'DE', 'NL', 'SG', 'RU', 'FR', 'JP'];
 
 async function server(): Promise<void> {
   const dir = args.data ?? mkdtempSync(join(tmpdir(), 'camwatch-api-bench-'));
-  const { openStore } = await import('../store/index.js');
+  const { insertNewAlerts, openStore } = await import('../store/index.js');
   const api = await import('../api/index.js');
-  const { insertAlertsRaw } = await import('../api/store-access/alert-store.js');
   const { createEnricher } = await import('../ingest/enrich/index.js');
   const store = await openStore({ dataDir: join(dir, 'store') });
   const n = Number(args.alerts);
@@ -85,7 +84,7 @@ async function server(): Promise<void> {
       evidence: { ports: [443], names: [{ name: `dev${i % 500}.example.com`, source: 'sni' }] },
     });
   }
-  await insertAlertsRaw(store, batch);
+  await insertNewAlerts(store, batch);
   const tokens = api.openTokenFile(dir);
   const analyst = tokens.create('analyst', 'bench').token;
   const uploader = tokens.create('ingest-job', 'bench-uploads').token;
@@ -97,7 +96,10 @@ async function server(): Promise<void> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const [{ c }] = await store.rows<{ c: string }>('SELECT toString(count()) AS c FROM alerts FINAL');
   process.send?.({ address, analyst, uploader, alerts: Number(c) });
-  process.on('message', async (m: { stop?: boolean }) => {
+  process.on('message', async (m: { stop?: boolean; cpu?: boolean }) => {
+    // The server's CPU time (Node and the chDB engine threads of this process), asked for around
+    // the measured window: on a shared machine it is the steadier figure.
+    if (m.cpu) process.send?.({ cpu: process.cpuUsage() });
     if (!m.stop) return;
     await app.close();
     enricher.close();
@@ -194,6 +196,13 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${ready.analyst}` },
     requests,
   });
+  const serverCpu = (): Promise<NodeJS.CpuUsage> =>
+    new Promise((ok) => {
+      child.once('message', (m) => ok((m as { cpu: NodeJS.CpuUsage }).cpu));
+      child.send({ cpu: true });
+    });
+  const load0 = loadavg()[0];
+  const cpu0 = await serverCpu();
   const result = await autocannon({
     url: ready.address,
     connections: Number(args.connections),
@@ -201,6 +210,9 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${ready.analyst}` },
     requests,
   });
+  const cpu1 = await serverCpu();
+  const load1 = loadavg()[0];
+  const cpuSeconds = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1e6;
   stop = true;
   await uploads;
   child.send({ stop: true });
@@ -221,6 +233,8 @@ async function main(): Promise<void> {
     `| latency p99 | ${result.latency.p99} ms |`,
     `| latency max | ${result.latency.max} ms |`,
     `| requests | ${result.requests.total} in ${result.duration} s |`,
+    `| server CPU | ${cpuSeconds.toFixed(1)} s in ${result.duration} s (${((cpuSeconds * 1000) / Math.max(1, result.requests.total)).toFixed(1)} ms per request, uploads included) |`,
+    `| load average (1 min) before / after | ${load0.toFixed(2)} / ${load1.toFixed(2)} |`,
     `| errors / timeouts / non-2xx | ${result.errors} / ${result.timeouts} / ${result.non2xx} |`,
     `| uploads meanwhile | ${up.accepted} accepted, ${up.jobsDone} ingested+analysed, ${up.jobsFailed} failed, ${up.rejected} refused; ${up.flows} flows stored |`,
     '',

@@ -1,4 +1,37 @@
 /** The store's front door: other folders import only from here. */
+export { type AlertEvidenceFlow, evidenceFlows, namesOfAddress, type PassiveName } from './alert-evidence.js';
+export { ALERT_FIELDS, type AlertField } from './alert-fields.js';
+export {
+  type AlertHistoryAction,
+  type AlertHistoryEntry,
+  readAlertHistory,
+  writeAlertHistory,
+} from './alert-history.js';
+export {
+  ALERT_SORTS,
+  type AlertPage,
+  type AlertQuery,
+  type AlertSort,
+  type AlertSortField,
+  listAlerts,
+  parseAlertSort,
+} from './alert-list.js';
+export { alertsById, getAlert, openAlertCounts } from './alert-query.js';
+export {
+  ALERT_STATUSES,
+  type AlertRecord,
+  type AlertStatus,
+  type AlertTriage,
+  alertRow,
+  alertSelectList,
+  CLOSE_REASONS,
+  OPEN_STATUSES,
+  rowToAlert,
+  type StoredAlert,
+} from './alert-rows.js';
+export { insertNewAlerts, type SaveAlertsResult, saveAlerts } from './alert-save.js';
+export { type TriageChange, triageAlert } from './alert-triage.js';
+export { alertWriteGeneration } from './alert-writes.js';
 export {
   DEFAULT_DATA_DIR,
   type InsertHandle,
@@ -7,6 +40,7 @@ export {
   type StoreOptions,
 } from './connection.js';
 export { LOCK_FILE } from './data-dir-lock.js';
+export { type DeviceSummary, devicePeers, listDevices, type PeerSummaryRow } from './device-queries.js';
 export { readDnsNames, writeDnsNames } from './dns-name-writer.js';
 export { encodeFlows, FLOW_INSERT_COLUMNS, FLOW_ROWBINARY_STRUCTURE } from './flow-encoder.js';
 export { countFlows, type FlowFilter, readFlows, rowToFlow } from './flow-query.js';
@@ -22,6 +56,7 @@ export {
   recoverIncomplete,
   saveIngest,
 } from './ingest-ledger.js';
+export { ingestWindow } from './ingest-window.js';
 export {
   MIGRATIONS,
   type Migration,

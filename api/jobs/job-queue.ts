@@ -6,15 +6,13 @@
  * the inbox keeps its files until they are done, so a restart loses nothing).
  */
 import { randomUUID } from 'node:crypto';
-import { analyze } from '../../analyzer/index.js';
+import { analyze, saveAnalysedAlerts } from '../../analyzer/index.js';
 import type { IngestResult } from '../../ingest/pipeline/index.js';
 import { runIngest } from '../../ingest/pipeline/index.js';
 import type { Flow } from '../../model/index.js';
-import type { Store } from '../../store/index.js';
+import { ingestWindow, type Store } from '../../store/index.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { RulesHolder } from '../rules-holder.js';
-import { saveAnalysedAlerts } from '../store-access/alert-store.js';
-import { ingestWindow } from '../store-access/device-store.js';
 
 export type JobState = 'queued' | 'ingesting' | 'analysing' | 'done' | 'failed';
 
@@ -114,7 +112,8 @@ export function createJobQueue(deps: JobQueueDeps, history = 1000): JobQueue {
         const window = await ingestWindow(deps.store, r.id);
         if (window) {
           const res = await analyze(deps.store, deps.rules.current(), { window });
-          job.alerts = await saveAnalysedAlerts(deps.store, res.alerts);
+          const { created, updated, reopened } = await saveAnalysedAlerts(deps.store, res.alerts);
+          job.alerts = { created, updated, reopened };
           for (const a of res.alerts) metrics.alertsRaised({ severity: a.severity });
         } else {
           job.alerts = { created: 0, updated: 0, reopened: 0 };

@@ -5,25 +5,26 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Alert, SEVERITIES } from '../../analyzer/index.js';
 import { CamwatchError } from '../../model/index.js';
-import { ALERT_SCHEMA, alertEcs, alertJson, csvHeader, csvRow } from '../alert-formats.js';
-import { actorOf } from '../auth/auth.js';
-import { API_VERSION } from '../config.js';
 import {
   ALERT_SORTS,
   ALERT_STATUSES,
   type AlertQuery,
-  alertHistory,
   CLOSE_REASONS,
-  createAlertListCache,
+  evidenceFlows,
   getAlert,
   listAlerts,
-  parseSort,
-  SEVERITIES,
+  namesOfAddress,
+  parseAlertSort,
+  readAlertHistory,
   type TriageChange,
   triageAlert,
-} from '../store-access/alert-store.js';
-import { evidenceFlows, namesOfAddress } from '../store-access/device-store.js';
+} from '../../store/index.js';
+import { ALERT_SCHEMA, alertEcs, alertJson, csvHeader, csvRow } from '../alert-formats.js';
+import { createAlertListCache } from '../alert-list-cache.js';
+import { actorOf } from '../auth/auth.js';
+import { API_VERSION } from '../config.js';
 
 /** One alert's response extends Alert with flows and names: its properties inline. */
 const ALERT_PROPS_REF = ALERT_SCHEMA.properties;
@@ -87,7 +88,7 @@ function toQuery(qs: FilterQs, limit: number, cursor?: string): AlertQuery {
     peerCountry: qs.peerCountry,
     peerAsn: qs.peerAsn,
     q: qs.q,
-    sort: parseSort(qs.sort),
+    sort: parseAlertSort(qs.sort),
     limit,
     cursor,
   };
@@ -216,7 +217,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
         if (format === 'csv') yield csvHeader();
         let cursor: string | undefined;
         do {
-          const page = await listAlerts(store, {
+          const page = await listAlerts<Alert>(store, {
             ...toQuery(req.query, 1000, cursor),
             withEvidence: format !== 'csv',
           });
@@ -304,7 +305,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       const items = [];
       for (const id of req.body.ids) {
         try {
-          const a = await triageAlert(store, id, change, actor, undefined);
+          const a = await triageAlert<Alert>(store, id, change, actor, undefined);
           items.push({ id, ok: true, status: 200, version: a.version });
         } catch (e) {
           if (!(e instanceof CamwatchError) || e.statusCode >= 500) throw e;
@@ -369,7 +370,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req, reply) => {
-      const a = await getAlert(store, req.params.id);
+      const a = await getAlert<Alert>(store, req.params.id);
       if (!a)
         throw new CamwatchError('CW_ERR_NOT_FOUND', `alert ${req.params.id} does not exist`, {
           statusCode: 404,
@@ -409,7 +410,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const { version: _v, ...rest } = req.body;
       const expected = versionFrom(req, req.body);
-      const a = await triageAlert(store, req.params.id, checkChange(rest), actorOf(req), expected);
+      const a = await triageAlert<Alert>(store, req.params.id, checkChange(rest), actorOf(req), expected);
       reply.header('etag', `"${a.version}"`);
       return alertJson(a);
     },
@@ -434,7 +435,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
         throw new CamwatchError('CW_ERR_NOT_FOUND', `alert ${req.params.id} does not exist`, {
           statusCode: 404,
         });
-      const items = await alertHistory(store, req.params.id);
+      const items = await readAlertHistory(store, req.params.id);
       return { items: items.map((h) => ({ ...h, at: new Date(h.at).toISOString() })) };
     },
   );
@@ -457,7 +458,13 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req, reply) => {
-      const a = await triageAlert(store, req.params.id, { comment: req.body.text }, actorOf(req), undefined);
+      const a = await triageAlert<Alert>(
+        store,
+        req.params.id,
+        { comment: req.body.text },
+        actorOf(req),
+        undefined,
+      );
       reply.code(201);
       return alertJson(a);
     },

@@ -1,6 +1,6 @@
 /** /api/v1/devices: the inventory as the flows show it (last seen, open alerts) and one device's peers. */
 import type { FastifyInstance } from 'fastify';
-import { devicePeers, listDevices } from '../store-access/device-store.js';
+import { devicePeers, listDevices } from '../../store/index.js';
 
 const IP = { type: 'string', maxLength: 45, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] } as const;
 

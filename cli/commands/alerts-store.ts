@@ -1,21 +1,11 @@
 /**
- * Alerts in and out of the store for `camwatch scan` and `camwatch alerts`, through the same functions
- * the API uses (api/store-access/alert-store.ts), so the CLI and the server write and read one row
- * format: the `alerts` table (ReplacingMergeTree by id with a version) with the API's triage and
- * display columns, merged with the analyzer's `mergeAlert`, triage state kept, a resolved alert with new
- * activity reopened, every change in `alert_history`.
- *
- * The API's front door exports them until the alert writer and queries move into store/; then only
- * the import below changes.
+ * Alerts in and out of the store for `camwatch scan` and `camwatch alerts`, through the functions the
+ * API uses (store/alert-*.ts, and the analyzer's `saveAnalysedAlerts` for the merge), so the CLI and the
+ * server write and read one row format: triage state kept, a resolved alert with new activity reopened,
+ * every change in `alert_history`. Here only the shape the reports print: the alert and its status.
  */
-import type { Alert } from '../../analyzer/index.js';
-import {
-  type StoredAlert as ApiStoredAlert,
-  listAlerts,
-  parseSort,
-  saveAnalysedAlerts,
-} from '../../api/index.js';
-import type { Store } from '../../store/index.js';
+import { type Alert, saveAnalysedAlerts } from '../../analyzer/index.js';
+import { listAlerts, parseAlertSort, type Store, type StoredAlert as StoreAlert } from '../../store/index.js';
 
 /** An alert with its triage status, as the reports print it. */
 export interface StoredAlert {
@@ -33,9 +23,9 @@ export interface AlertFilter {
   sinceMs?: number | undefined;
 }
 
-function split(a: ApiStoredAlert): StoredAlert {
+function split(a: StoreAlert<Alert>): StoredAlert {
   const { status, assignee: _a, closeReason: _c, version: _v, updatedAt: _u, ...alert } = a;
-  return { alert: alert as Alert, status };
+  return { alert, status };
 }
 
 /** Stored alerts (the newest version of each id), filtered; all pages. Order is the caller's. */
@@ -43,13 +33,13 @@ export async function readAlerts(store: Store, filter: AlertFilter = {}): Promis
   const out: StoredAlert[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listAlerts(store, {
+    const page = await listAlerts<Alert>(store, {
       device: filter.device,
       detector: filter.detectors,
       severity: filter.severities,
       status: filter.statuses,
       sinceMs: filter.sinceMs,
-      sort: parseSort('-lastSeen'),
+      sort: parseAlertSort('-lastSeen'),
       limit: 1000,
       cursor,
       withEvidence: true,
@@ -68,22 +58,8 @@ export interface SaveResult {
   reopened: number;
 }
 
-/**
- * Folds fresh alerts into the stored ones (the API's `saveAnalysedAlerts`: analyzer `mergeAlert`,
- * triage kept, resolved alerts with new activity reopened) and returns them with their status.
- */
+/** Folds fresh alerts into the stored ones and returns them with their status after the write. */
 export async function saveAlerts(store: Store, fresh: readonly Alert[]): Promise<SaveResult> {
-  const res = await saveAnalysedAlerts(store, fresh);
-  const status = new Map<string, string>();
-  for (let i = 0; i < fresh.length; i += 1000) {
-    const rows = await store.rows<{ id: string; status: string }>(
-      'SELECT id, status FROM alerts FINAL WHERE id IN {ids:Array(String)}',
-      { ids: fresh.slice(i, i + 1000).map((a) => a.id) },
-    );
-    for (const r of rows) status.set(r.id, r.status || 'open');
-  }
-  return {
-    stored: fresh.map((alert) => ({ alert, status: status.get(alert.id) ?? 'open' })),
-    ...res,
-  };
+  const { status, ...counts } = await saveAnalysedAlerts(store, fresh);
+  return { stored: fresh.map((alert) => ({ alert, status: status.get(alert.id) ?? 'open' })), ...counts };
 }
