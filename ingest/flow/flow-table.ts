@@ -158,6 +158,8 @@ export class FlowTable<M = unknown> {
   private meta: (M | undefined)[] = [];
   private readonly gaps = new PacketGaps();
   private readonly gapSummary: GapSummary = { medianMs: 0, madMs: 0 };
+  /** `endMs` when the slot was last appended to its LRU list (the lists are lazy, see `expire`). */
+  private listedMs = new Float64Array(0);
   private lruPrev = new Int32Array(0);
   private lruNext = new Int32Array(0);
   private agePrev = new Int32Array(0);
@@ -233,6 +235,11 @@ export class FlowTable<M = unknown> {
     if (!v6) k[2] = k[3] = k[4] = k[6] = k[7] = k[8] = 0;
     const h = hashKey(k);
     let s = this.find(h);
+    // Idle by the packet's own time: the lazy lists may not have expired the slot yet.
+    if (s !== NONE && tsMs - this.endMs[s] >= this.idleMs[this.list[s]]) {
+      this.finishSlot(s, this.list[s] === L_CLOSING ? R_END : R_IDLE);
+      s = NONE;
+    }
     const tcpFlags = p.proto === TCP ? p.tcpFlags : 0;
     // A new SYN on a closed connection's 5-tuple is a new connection (port reuse).
     if (s !== NONE && tcpFlags & SYN && !(tcpFlags & ACK) && this.list[s] === L_CLOSING) {
@@ -280,7 +287,9 @@ export class FlowTable<M = unknown> {
         listNow = L_CLOSING;
       }
     }
-    this.touch(s, listNow);
+    // The LRU lists are not reordered per packet: `expire` and `evictOldest` give a slot whose
+    // endMs moved on since it was listed a second chance. Only a change of list moves it now.
+    if (listNow !== this.list[s]) this.moveToList(s, listNow);
     if (this.inspector && p.payloadLen > 0 && this.inspecting[s] === 1) {
       let m = this.meta[s];
       if (m === undefined) {
@@ -319,10 +328,12 @@ export class FlowTable<M = unknown> {
   private expire(now: number): void {
     for (let l = 0; l < LISTS; l++) {
       const idle = this.idleMs[l];
-      let s = this.lruHead[l];
-      while (s !== NONE && this.endMs[s] + idle <= now) {
-        this.finishSlot(s, l === L_CLOSING ? R_END : R_IDLE);
-        s = this.lruHead[l];
+      // A list is in listedMs order and endMs >= listedMs, so once the head was listed less than
+      // `idle` ago nothing behind it can be idle. A head seen since it was listed goes to the tail:
+      // each active flow moves about once per idle period instead of on every packet.
+      for (let s = this.lruHead[l]; s !== NONE && this.listedMs[s] + idle <= now; s = this.lruHead[l]) {
+        if (this.endMs[s] + idle <= now) this.finishSlot(s, l === L_CLOSING ? R_END : R_IDLE);
+        else this.moveToList(s, l);
       }
     }
     const active = this.opts.activeMs;
@@ -346,7 +357,12 @@ export class FlowTable<M = unknown> {
   private evictOldest(): void {
     let best = NONE;
     for (let l = 0; l < LISTS; l++) {
-      const s = this.lruHead[l];
+      // Heads seen since they were listed are not the least recent: requeue them first.
+      let s = this.lruHead[l];
+      while (s !== NONE && this.endMs[s] > this.listedMs[s]) {
+        this.moveToList(s, l);
+        s = this.lruHead[l];
+      }
       if (s !== NONE && (best === NONE || this.endMs[s] < this.endMs[best])) best = s;
     }
     if (best === NONE) return;
@@ -549,14 +565,14 @@ export class FlowTable<M = unknown> {
     this.count--;
   }
 
-  private touch(s: number, l: number): void {
-    if (this.lruTail[l] === s && this.list[s] === l) return;
+  private moveToList(s: number, l: number): void {
     this.lruUnlink(s, this.list[s]);
     this.list[s] = l;
     this.lruAppend(s, l);
   }
 
   private lruAppend(s: number, l: number): void {
+    this.listedMs[s] = this.endMs[s];
     const t = this.lruTail[l];
     this.lruPrev[s] = t;
     this.lruNext[s] = NONE;
@@ -639,6 +655,7 @@ export class FlowTable<M = unknown> {
     this.macs = g8(this.macs, 12);
     this.hasMac = g8(this.hasMac);
     this.inspecting = g8(this.inspecting);
+    this.listedMs = gf(this.listedMs);
     this.lruPrev = gi(this.lruPrev);
     this.lruNext = gi(this.lruNext);
     this.agePrev = gi(this.agePrev);

@@ -165,6 +165,42 @@ describe('bounded table', () => {
       Array.from({ length: 84 }, (_, i) => 10000 + i),
     );
   });
+
+  it('a flow seen again is not the least recently active any more', async () => {
+    const udp = (t: number, sport: number): TestPacket => ({
+      t,
+      src: CAM,
+      dst: '10.20.0.10',
+      proto: 'udp',
+      sport,
+      dport: 554,
+      payload: 10,
+    });
+    // Flows 0..3 fill the table; 0 and 1 speak again; two new flows must push out 2 and 3.
+    const packets = [0, 1, 2, 3].map((i) => udp(T0 + i, 10000 + i));
+    packets.push(udp(T0 + 4, 10000), udp(T0 + 5, 10001), udp(T0 + 6, 10004), udp(T0 + 7, 10005));
+    const { flows } = await flowsOf(packets, { maxFlows: 4 });
+    expect(flows.filter((f) => f.endReason === 'evicted').map((f) => f.origPort)).toEqual([10002, 10003]);
+    expect(flows.find((f) => f.origPort === 10000)?.origPackets).toBe(2);
+  });
+
+  it('a packet after the idle timeout starts a new flow even between expiry checks', async () => {
+    // Two packets 60 s apart on a 60 s UDP idle timeout: two records (idle expiry is endMs + idle ≤ now).
+    const p = (t: number, sport = 5000): TestPacket => ({
+      t,
+      src: CAM,
+      dst: '10.20.0.10',
+      proto: 'udp',
+      sport,
+      dport: 554,
+      payload: 10,
+    });
+    // Another flow's packet at +60.2 s runs the (once a second) expiry check just before +60.5 s.
+    const { flows } = await flowsOf([p(T0), p(T0 + 0.5), p(T0 + 60.2, 6000), p(T0 + 60.5)], {
+      udpIdleMs: 60_000,
+    });
+    expect(flows.filter((f) => f.origPort === 5000).map((f) => f.origPackets)).toEqual([2, 1]);
+  });
 });
 
 describe('VLAN', () => {
