@@ -56,8 +56,13 @@ const IPPROTO_SCTP = 132;
  * call. Offsets point into the buffer passed to `decode`.
  */
 export class PacketDecoder {
-  /** Capture time in ms, set by the caller (kept here so it travels unboxed, see PacketSink.time). */
-  tsMs = 0;
+  /**
+   * Capture time in ms, set by the caller (kept here so it travels unboxed, see PacketSink.time).
+   * Starts as a non-integer so V8 gives the field its double representation from the first packet:
+   * a field that starts as a small integer and later holds a double changes the object's map, and
+   * every optimised function that saw the old map deoptimises.
+   */
+  tsMs = Number.NaN;
   // link
   /** Outermost 802.1Q VLAN id, 0 when untagged. */
   vlan = 0;
@@ -65,7 +70,12 @@ export class PacketDecoder {
   macOff = -1;
   // network
   ipVersion = 0;
-  /** IPv4: src0 holds the address, src1..3 are 0. IPv6: four big-endian 32-bit words. */
+  /**
+   * IPv4: src0 holds the address, src1..3 are 0. IPv6: four big-endian 32-bit words. Signed (`| 0`,
+   * readInt32BE), so every word is a V8 small integer: an unsigned word above 2^31 would be a boxed
+   * double, and the first such address would deoptimise the decoder and its callers. Consumers store
+   * them into Uint32Array keys (which wraps them back) or use `>>>`.
+   */
   src0 = 0;
   src1 = 0;
   src2 = 0;
@@ -237,8 +247,8 @@ export class PacketDecoder {
   private ipv4(buf: Buffer, o: number, end: number): Decoded {
     if (end - o < 20) return Decoded.Unaddressable;
     this.ipVersion = 4;
-    this.src0 = ((buf[o + 12] << 24) | (buf[o + 13] << 16) | (buf[o + 14] << 8) | buf[o + 15]) >>> 0;
-    this.dst0 = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
+    this.src0 = (buf[o + 12] << 24) | (buf[o + 13] << 16) | (buf[o + 14] << 8) | buf[o + 15];
+    this.dst0 = (buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19];
     this.src1 = this.src2 = this.src3 = this.dst1 = this.dst2 = this.dst3 = 0;
     const ihl = (buf[o] & 0x0f) * 4;
     let totalLength = (buf[o + 2] << 8) | buf[o + 3];
@@ -265,14 +275,14 @@ export class PacketDecoder {
   private ipv6(buf: Buffer, o: number, end: number): Decoded {
     if (end - o < 40) return Decoded.Unaddressable;
     this.ipVersion = 6;
-    this.src0 = buf.readUInt32BE(o + 8);
-    this.src1 = buf.readUInt32BE(o + 12);
-    this.src2 = buf.readUInt32BE(o + 16);
-    this.src3 = buf.readUInt32BE(o + 20);
-    this.dst0 = buf.readUInt32BE(o + 24);
-    this.dst1 = buf.readUInt32BE(o + 28);
-    this.dst2 = buf.readUInt32BE(o + 32);
-    this.dst3 = buf.readUInt32BE(o + 36);
+    this.src0 = buf.readInt32BE(o + 8);
+    this.src1 = buf.readInt32BE(o + 12);
+    this.src2 = buf.readInt32BE(o + 16);
+    this.src3 = buf.readInt32BE(o + 20);
+    this.dst0 = buf.readInt32BE(o + 24);
+    this.dst1 = buf.readInt32BE(o + 28);
+    this.dst2 = buf.readInt32BE(o + 32);
+    this.dst3 = buf.readInt32BE(o + 36);
     const payloadLength = (buf[o + 4] << 8) | buf[o + 5];
     this.ipLen = payloadLength + 40;
     this.fragOffset = 0;
@@ -297,7 +307,7 @@ export class PacketDecoder {
         const f = (buf[p + 2] << 8) | buf[p + 3];
         this.fragOffset = f & 0xfff8;
         this.moreFragments = (f & 1) !== 0;
-        this.fragId = buf.readUInt32BE(p + 4);
+        this.fragId = buf.readInt32BE(p + 4);
         p += 8;
         if (this.fragOffset !== 0) {
           this.proto = next;

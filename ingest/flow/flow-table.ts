@@ -204,12 +204,10 @@ export class FlowTable<M = unknown> {
     const k = this.k;
     const v6 = p.ipVersion === 6;
     // Order the endpoints so that both directions give the same key: A is the lower (address, port).
-    let srcIsA = true;
-    let cmp = p.src0 - p.dst0;
-    if (cmp === 0 && v6) {
-      cmp = p.src1 - p.dst1 || p.src2 - p.dst2 || p.src3 - p.dst3;
-    }
-    if (cmp > 0 || (cmp === 0 && p.srcPort > p.dstPort)) srcIsA = false;
+    // Compared, not subtracted: the words are signed 32-bit and a difference can leave that range.
+    let cmp = order(p.src0, p.dst0);
+    if (cmp === 0 && v6) cmp = order(p.src1, p.dst1) || order(p.src2, p.dst2) || order(p.src3, p.dst3);
+    const srcIsA = !(cmp > 0 || (cmp === 0 && p.srcPort > p.dstPort));
     k[0] = (p.proto | (p.vlan << 8) | (v6 ? 0x1000000 : 0)) >>> 0;
     if (srcIsA) {
       k[1] = p.src0;
@@ -683,6 +681,8 @@ export class FlowTable<M = unknown> {
     }
   }
 }
+
+const order = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Is the sender of a flow's first packet its originator? */
 function senderIsOrig(p: PacketFields): boolean {
