@@ -13,7 +13,7 @@ import { scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
 import { queryBeaconSeries } from './queries/beacon-series-query.js';
 import { type AnalysisWindow, type QueryRunner, queryDataRange } from './queries/flow-view.js';
-import { queryNewPeers } from './queries/new-peer-query.js';
+import { type NewPeerBaseline, queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
 import { type ProtocolEvent, queryProtocolEvents } from './queries/protocol-events-query.js';
 import { queryRarePeers } from './queries/rare-peer-query.js';
@@ -28,8 +28,13 @@ import type { Detector, Purpose, Severity, Suppression } from './rules/rule-type
 
 export interface AnalyzeOptions {
   window: AnalysisWindow;
-  /** Learned baseline period for the new-peer detector; without it that detector does not run. */
-  baseline?: AnalysisWindow;
+  /**
+   * What the new-peer detector compares with. Default: the learned baselines (`camwatch baseline
+   * learn`), the most recently learned one covering each device; `{ name }`: that learned baseline;
+   * a period `{ sinceMs, untilMs }`: the stored flows of that period. A device no baseline covers
+   * gets no new-peer alerts.
+   */
+  baseline?: NewPeerBaseline;
   /** Time suppressions are judged at (default: now). */
   nowMs?: number;
 }
@@ -207,9 +212,7 @@ export async function analyze(
     queryPeerSummaries(db, rules, w),
     queryProtocolEvents(db, rules, w),
     beaconCfg.enabled ? queryBeaconSeries(db, rules, w, beaconCfg.minConnections ?? 4) : Promise.resolve([]),
-    opts.baseline && rules.detector('new-peer').enabled
-      ? queryNewPeers(db, rules, w, opts.baseline)
-      : Promise.resolve([]),
+    rules.detector('new-peer').enabled ? queryNewPeers(db, rules, w, opts.baseline) : Promise.resolve([]),
     rareCfg.enabled
       ? queryRarePeers(db, rules, w, rareCfg.maxDevices ?? 2, rareCfg.minFleet ?? 10)
       : Promise.resolve([]),
@@ -486,8 +489,9 @@ export async function analyze(
     if (!s || judgePair(s).allowedBy) continue;
     const facts = {
       newPeer: true,
-      baselineSince: new Date(opts.baseline!.sinceMs).toISOString(),
-      baselineUntil: new Date(opts.baseline!.untilMs).toISOString(),
+      ...(n.baseline.name ? { baseline: n.baseline.name } : {}),
+      baselineSince: new Date(n.baseline.sinceMs).toISOString(),
+      baselineUntil: new Date(n.baseline.untilMs).toISOString(),
     };
     if (!modify(pair, facts)) standalone(s, 'new-peer', newCfg.severity, 60, facts);
   }

@@ -5,6 +5,9 @@
 
 export * from './alert.js';
 export * from './analyze.js';
+export * from './baseline/learn-baseline.js';
+export * from './baseline/mud-export.js';
+export * from './baseline/mud-profiles.js';
 export * from './build-alert.js';
 export * from './detectors/beacon-score.js';
 export * from './detectors/destination-judge.js';
@@ -21,6 +24,9 @@ export * from './rules/compiled-rules.js';
 export * from './rules/default-rules.js';
 export * from './rules/load-rules.js';
 export * from './rules/lookup-matches.js';
+export * from './rules/mud-file.js';
+export * from './rules/mud-schema.js';
+export * from './rules/read-mud.js';
 export * from './rules/rule-schema.js';
 export * from './rules/rule-types.js';
 export * from './save-analysed-alerts.js';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
+import { registerBaseline } from './commands/baseline.js';
 import { registerCollect } from './commands/collect.js';
 import { registerFlows } from './commands/flows.js';
 import { registerIngest } from './commands/ingest.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   registerScan(program);
   registerAlerts(program);
+  registerBaseline(program);
   registerCollect(program);
   registerFlows(program);
   registerIngest(program);

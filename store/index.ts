@@ -33,6 +33,16 @@ export { insertNewAlerts, type SaveAlertsResult, saveAlerts } from './alert-save
 export { type TriageChange, triageAlert } from './alert-triage.js';
 export { alertWriteGeneration } from './alert-writes.js';
 export {
+  type BaselineEntry,
+  type BaselinePeer,
+  deleteBaselineRows,
+  findBaseline,
+  listBaselines,
+  readBaselinePeers,
+  requireBaseline,
+  saveBaselineEntry,
+} from './baseline-store.js';
+export {
   DEFAULT_DATA_DIR,
   type InsertHandle,
   openStore,
@@ -70,6 +80,8 @@ export { RowBinaryBuffer } from './row-binary.js';
 export {
   ALERT_HISTORY_TABLE,
   ALERTS_TABLE,
+  BASELINE_ENTRIES_TABLE,
+  BASELINES_TABLE,
   createTableSql,
   DEFAULT_TTL_DAYS,
   DEVICES_TABLE,

@@ -15,6 +15,8 @@ import {
   ALERTS_TABLE,
   addColumnsSql,
   alertColumnsAddedIn,
+  BASELINE_ENTRIES_TABLE,
+  BASELINES_TABLE,
   createTableSql,
   DEFAULT_TTL_DAYS,
   DEVICES_TABLE,
@@ -56,6 +58,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ...addColumnsSql('alerts', alertColumnsAddedIn(4), o),
       ...createTableSql(ALERT_HISTORY_TABLE, o),
     ],
+  },
+  {
+    version: 5,
+    name: 'learned baselines',
+    statements: (o) => [...createTableSql(BASELINES_TABLE, o), ...createTableSql(BASELINE_ENTRIES_TABLE, o)],
   },
 ];
 

@@ -173,3 +173,42 @@ CREATE TABLE IF NOT EXISTS `default`.`alert_history`
 )
 ENGINE = MergeTree
 ORDER BY (alert_id, at);
+
+CREATE TABLE IF NOT EXISTS `default`.`baselines`
+(
+    `name` LowCardinality(String),
+    `device_ip` IPv6,
+    `peer_name` String,
+    `peer_ip` IPv6,
+    `peer_ips` Array(IPv6),
+    `proto` UInt8,
+    `port` UInt16,
+    `initiated` LowCardinality(String),
+    `local` UInt8,
+    `flows` UInt64,
+    `bytes_out` UInt64,
+    `bytes_in` UInt64,
+    `first_seen` DateTime64(3, 'UTC'),
+    `last_seen` DateTime64(3, 'UTC'),
+    `device_name` String,
+    `device_vendor` LowCardinality(String),
+    `device_site` LowCardinality(String)
+)
+ENGINE = MergeTree
+ORDER BY (name, device_ip, peer_name, peer_ip, proto, port);
+
+CREATE TABLE IF NOT EXISTS `default`.`baseline_entries`
+(
+    `name` String,
+    `version` UInt64,
+    `since` DateTime64(3, 'UTC'),
+    `until` DateTime64(3, 'UTC'),
+    `device_filter` Array(String),
+    `devices` Array(IPv6),
+    `peers` UInt64,
+    `rows` UInt64,
+    `flows` UInt64,
+    `learned_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY name;

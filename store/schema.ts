@@ -203,6 +203,59 @@ export const ALERT_HISTORY_TABLE: TableDef = {
   shardBy: 'cityHash64(alert_id)',
 };
 
+/**
+ * `baselines`: learned baselines (`camwatch baseline learn`), one row per baseline, device and peer
+ * (name first, address second: `peer_name` or `peer_ip`), protocol, port and who initiated — the
+ * peer's port when the device did, the device's own port when a (local) peer did. No TTL: a baseline
+ * is what outlives the flows it was learned from.
+ */
+export const BASELINES_TABLE: TableDef = {
+  name: 'baselines',
+  columns: [
+    { name: 'name', type: 'LowCardinality(String)' },
+    { name: 'device_ip', type: 'IPv6' },
+    { name: 'peer_name', type: 'String' },
+    { name: 'peer_ip', type: 'IPv6' },
+    { name: 'peer_ips', type: 'Array(IPv6)' },
+    { name: 'proto', type: 'UInt8' },
+    { name: 'port', type: 'UInt16' },
+    { name: 'initiated', type: 'LowCardinality(String)' },
+    { name: 'local', type: 'UInt8' },
+    { name: 'flows', type: 'UInt64' },
+    { name: 'bytes_out', type: 'UInt64' },
+    { name: 'bytes_in', type: 'UInt64' },
+    { name: 'first_seen', type: T },
+    { name: 'last_seen', type: T },
+    { name: 'device_name', type: 'String' },
+    { name: 'device_vendor', type: 'LowCardinality(String)' },
+    { name: 'device_site', type: 'LowCardinality(String)' },
+  ],
+  engine: 'MergeTree',
+  orderBy: '(name, device_ip, peer_name, peer_ip, proto, port)',
+  shardBy: 'cityHash64(device_ip)',
+};
+
+/** `baseline_entries`: one entry per learned baseline (latest `version` wins): period, devices, counts. */
+export const BASELINE_ENTRIES_TABLE: TableDef = {
+  name: 'baseline_entries',
+  columns: [
+    { name: 'name', type: 'String' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'since', type: T },
+    { name: 'until', type: T },
+    { name: 'device_filter', type: 'Array(String)' },
+    { name: 'devices', type: 'Array(IPv6)' },
+    { name: 'peers', type: 'UInt64' },
+    { name: 'rows', type: 'UInt64' },
+    { name: 'flows', type: 'UInt64' },
+    { name: 'learned_at', type: T },
+  ],
+  engine: 'ReplacingMergeTree',
+  version: 'version',
+  orderBy: 'name',
+  shardBy: 'cityHash64(name)',
+};
+
 /** `schema_migrations`: one row per applied migration. */
 export const MIGRATIONS_TABLE: TableDef = {
   name: 'schema_migrations',

@@ -18,6 +18,7 @@ import type {
   Detector,
   DetectorSettings,
   DeviceGroup,
+  MudPack,
   OperatorPack,
   PeerCondition,
   PolicyPack,
@@ -105,14 +106,16 @@ class CompiledPeer {
   private readonly ports?: PortSet<true>;
   private readonly proto: number;
 
-  constructor(c: PeerCondition) {
+  /** `exactNames`: names that match only themselves (MUD dnsname ACEs), beside `c.domains`. */
+  constructor(c: PeerCondition, exactNames: readonly string[] = []) {
     if (c.networks) {
       this.networks = new CidrTable();
       for (const n of c.networks) this.networks.add(n, true);
     }
-    if (c.domains) {
+    if (c.domains || exactNames.length > 0) {
       this.domains = new DomainMatcher();
-      for (const d of c.domains) this.domains.addSuffix(d, true);
+      for (const d of c.domains ?? []) this.domains.addSuffix(d, true);
+      for (const d of exactNames) this.domains.addExact(d, true);
     }
     if (c.asns) this.asns = new Set(c.asns);
     if (c.countries) this.countries = new Set(c.countries.map((x) => x.toUpperCase()));
@@ -227,6 +230,8 @@ export class CompiledRules {
   private readonly watch: Compiled<WatchRule>[] = [];
   private readonly overrides: Compiled<SeverityOverride>[] = [];
   private readonly suppressions: (Compiled<Suppression> & { expiresMs: number })[] = [];
+  private readonly groups = new Map<string, CompiledGroup>();
+  private readonly mudFiles = new Map<string, { pack: MudPack; file: string; bound: boolean }>();
 
   constructor(packs: readonly LoadedPack[]) {
     const policies = packs.filter((p) => p.pack.kind === 'policy');
@@ -246,6 +251,8 @@ export class CompiledRules {
 
     const vendors: VendorPack[] = [];
     const operators: OperatorPack[] = [];
+    for (const { file, pack } of packs)
+      if (pack.kind === 'mud') this.mudFiles.set(pack.id, { pack, file, bound: false });
     for (const { file, pack } of packs) {
       if (pack.kind === 'vendor') {
         vendors.push(pack);
@@ -257,6 +264,13 @@ export class CompiledRules {
     }
     this.vendorPacks = vendors;
     this.operatorPacks = operators;
+    for (const [url, m] of this.mudFiles) {
+      if (!m.bound)
+        throw new RuleError(
+          `${m.file}: MUD file ${url} applies to no device: bind its URL in an operator pack (mud: [{ url, scope }])`,
+          { file: m.file },
+        );
+    }
   }
 
   private addVendor(pack: VendorPack, file: string): void {
@@ -279,6 +293,7 @@ export class CompiledRules {
   private addOperator(pack: OperatorPack, file: string): void {
     const groups = new Map<string, CompiledGroup>();
     for (const g of pack.groups ?? []) groups.set(g.id, new CompiledGroup(g));
+    for (const [id, g] of groups) if (!this.groups.has(id)) this.groups.set(id, g);
     for (const n of pack.infrastructure?.networks ?? []) {
       this.local.add(n, `infrastructure in ${file}`);
       this.localCidrs.push(n);
@@ -293,6 +308,23 @@ export class CompiledRules {
     for (const r of pack.severityOverrides ?? []) this.overrides.push(wrap(r, r.peer));
     for (const r of pack.suppressions ?? [])
       this.suppressions.push({ ...wrap(r, r.peer), expiresMs: expiryMs(r.expires) });
+    for (const b of pack.mud ?? []) {
+      const m = this.mudFiles.get(b.url);
+      if (!m)
+        throw new RuleError(`${file}: mud binding ${b.url}: no MUD file with that mud-url is loaded`, {
+          file,
+        });
+      m.bound = true;
+      const scope = new CompiledScope(b.scope, groups);
+      const reason = b.reason ?? `MUD ${b.url}${m.pack.systeminfo ? ` (${m.pack.systeminfo})` : ''}`;
+      for (const a of m.pack.allow) {
+        this.allow.push({
+          ref: { rule: { id: a.id, scope: b.scope, reason, ...a.peer }, packId: m.pack.id, file: m.file },
+          scope,
+          peer: new CompiledPeer(a.peer, a.hosts),
+        });
+      }
+    }
   }
 
   /** Settings of a detector: the policy's, over the built-in defaults. */
@@ -408,6 +440,21 @@ export class CompiledRules {
       sev = r.severity;
     }
     return { suppressedBy, severity: sev, overriddenBy };
+  }
+
+  /** Accept ACEs of the loaded MUD files that were left out, with why (for `rules check` warnings). */
+  mudNotes(): { file: string; note: string }[] {
+    return [...this.mudFiles.values()].flatMap((m) => m.pack.notes.map((note) => ({ file: m.file, note })));
+  }
+
+  /** Whether a device belongs to a device group of the operator packs (the first pack defining the id). */
+  inGroup(groupId: string, device: DeviceInfo): boolean | undefined {
+    return this.groups.get(groupId)?.contains(device, parseIp(device.ip));
+  }
+
+  /** The definition of a device group (the first operator pack defining the id). */
+  groupDefinition(groupId: string): DeviceGroup | undefined {
+    return this.groups.get(groupId)?.group;
   }
 
   /** Suppressions whose expiry has passed at `nowMs` (for `rules check` warnings). */

@@ -14,6 +14,9 @@ import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } fr
 import { RuleError } from '../../model/errors.js';
 import { isDomainName } from './domain-matcher.js';
 import { parseCidr, parseIp } from './ip-address.js';
+import type { MudFile } from './mud-file.js';
+import { MAX_MUD_BYTES, MUD_SCHEMA } from './mud-schema.js';
+import { isMudDocument, readMudDocument } from './read-mud.js';
 import { RULE_SCHEMAS } from './rule-schema.js';
 import type { OperatorPack, PackKind, PolicyPack, RulePack, Scope, VendorPack } from './rule-types.js';
 
@@ -41,6 +44,7 @@ const validators = {
   policy: ajv.compile(RULE_SCHEMAS.policy),
   vendor: ajv.compile(RULE_SCHEMAS.vendor),
   operator: ajv.compile(RULE_SCHEMAS.operator),
+  mud: ajv.compile(MUD_SCHEMA),
 };
 
 /** Parse and validate one pack from text. `file` is used in messages only. */
@@ -53,7 +57,14 @@ export function parseRulePack(text: string, file: string): { pack?: RulePack; pr
     problems.push({ file, line: lineOf(e.pos[0]), key: '', message: `YAML: ${e.message.split('\n')[0]}` });
   }
   if (problems.length > 0) return { problems };
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    // an alias to an anchor that does not exist (`*x`) parses, and only fails here
+    value = doc.toJS() as unknown;
+  } catch (e) {
+    problems.push({ file, line: 0, key: '', message: `YAML: ${(e as Error).message}` });
+    return { problems };
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     problems.push({ file, line: 1, key: '', message: 'a rule pack is a mapping with a `kind` key' });
     return { problems };
@@ -61,6 +72,7 @@ export function parseRulePack(text: string, file: string): { pack?: RulePack; pr
   const at = (path: (string | number)[], message: string): void => {
     problems.push({ file, line: lineAt(doc, lc, path), key: keyText(path), message });
   };
+  if (isMudDocument(value)) return parseMud(text, file, value, at, problems);
   const kind = (value as { kind?: unknown }).kind;
   if (kind !== 'policy' && kind !== 'vendor' && kind !== 'operator') {
     at(['kind'], `must be one of policy, vendor, operator (found ${JSON.stringify(kind ?? null)})`);
@@ -78,7 +90,43 @@ export function parseRulePack(text: string, file: string): { pack?: RulePack; pr
   return problems.length > 0 ? { problems } : { pack, problems };
 }
 
-/** Every problem in the packs under the given files or directories (recursively, *.yaml / *.yml). */
+/** A MUD file (RFC 8520) is JSON, at most MAX_MUD_BYTES, valid against MUD_SCHEMA, then compiled. */
+function parseMud(
+  text: string,
+  file: string,
+  value: unknown,
+  at: (path: (string | number)[], message: string) => void,
+  problems: RuleProblem[],
+): { pack?: RulePack; problems: RuleProblem[] } {
+  if (Buffer.byteLength(text) > MAX_MUD_BYTES) {
+    problems.push({ file, line: 0, key: '', message: `a MUD file is at most ${MAX_MUD_BYTES} bytes` });
+    return { problems };
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    problems.push({
+      file,
+      line: 0,
+      key: '',
+      message: `a MUD file is JSON (RFC 8520): ${(e as Error).message}`,
+    });
+    return { problems };
+  }
+  if (!validators.mud(value)) {
+    for (const err of dedupeErrors(validators.mud.errors ?? [])) at(errorPath(err), describeAjvError(err));
+  } else {
+    const pack = readMudDocument(value as MudFile, at);
+    if (problems.length === 0) return { pack, problems };
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { problems };
+}
+
+/**
+ * Every problem in the packs under the given files or directories (recursively, *.yaml / *.yml, and
+ * MUD files named *.mud.json).
+ */
 export async function checkRulePacks(
   paths: readonly string[],
   opts: { cwd?: string } = {},
@@ -92,6 +140,15 @@ export async function checkRulePacks(
     const shown = relative(cwd, f).startsWith('..') ? f : relative(cwd, f);
     let text: string;
     try {
+      if (/\.json$/i.test(f) && (await stat(f)).size > MAX_MUD_BYTES) {
+        problems.push({
+          file: shown,
+          line: 0,
+          key: '',
+          message: `a MUD file is at most ${MAX_MUD_BYTES} bytes`,
+        });
+        continue;
+      }
       text = await readFile(f, 'utf8');
     } catch (err) {
       problems.push({ file: shown, line: 0, key: '', message: `cannot read: ${(err as Error).message}` });
@@ -135,7 +192,7 @@ async function listYaml(p: string): Promise<string[]> {
   for (const e of entries) {
     const full = join(p, e.name);
     if (e.isDirectory()) out.push(...(await listYaml(full)));
-    else if (/\.ya?ml$/i.test(e.name)) out.push(full);
+    else if (/\.ya?ml$|\.mud\.json$/i.test(e.name)) out.push(full);
   }
   return out;
 }
@@ -216,6 +273,7 @@ function patternMessage(err: ErrorObject): string {
     return `${found} is not an ISO 3166 alpha-2 code in capitals (DE, US)`;
   if (err.instancePath.endsWith('/expires')) return `${found} is not a date (YYYY-MM-DD or ISO date-time)`;
   if (err.instancePath.endsWith('/id')) return `${found} is not an id (letters, digits, '.', '_', '-')`;
+  if (/\/(mud-)?url$/.test(err.instancePath)) return `${found} is not an https:// URL`;
   return `${found} does not match ${String(err.params.pattern)}`;
 }
 
@@ -297,7 +355,7 @@ function uniqueIds(items: { id: string }[] | undefined, path: string, at: At): v
 function semanticChecks(pack: RulePack, at: At): void {
   if (pack.kind === 'policy') checkPolicy(pack, at);
   else if (pack.kind === 'vendor') checkVendor(pack, at);
-  else checkOperator(pack, at);
+  else if (pack.kind === 'operator') checkOperator(pack, at);
 }
 
 function checkPolicy(p: PolicyPack, at: At): void {
@@ -342,6 +400,9 @@ function checkOperator(p: OperatorPack, at: At): void {
   p.severityOverrides?.forEach((r, i) => {
     checkPeer(r.peer, ['severityOverrides', i, 'peer'], at);
     checkScope(r.scope, ['severityOverrides', i, 'scope'], groups, at);
+  });
+  p.mud?.forEach((b, i) => {
+    checkScope(b.scope, ['mud', i, 'scope'], groups, at);
   });
   p.suppressions?.forEach((r, i) => {
     checkPeer(r.peer, ['suppressions', i, 'peer'], at);

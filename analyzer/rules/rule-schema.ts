@@ -236,6 +236,15 @@ export const OPERATOR_SCHEMA = {
         },
       },
     },
+    mud: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url', 'scope'],
+        properties: { url: { type: 'string', pattern: '^https://', maxLength: 2048 }, scope, reason: text },
+      },
+    },
   },
 } as const;
 

@@ -6,7 +6,10 @@
  * - `vendor`   — endpoint intelligence for one vendor (`rules/vendors/<vendor>.yaml`), generated from
  *                ../shared/research/vendor-endpoints.yaml by scripts/make-vendor-rules.mjs.
  * - `operator` — a site's own rules: device groups, infrastructure, allow lists, watch lists, severity
- *                overrides and suppressions (with a reason and an expiry).
+ *                overrides and suppressions (with a reason and an expiry), and which devices a MUD
+ *                file applies to (`mud`).
+ * - `mud`      — a MUD file (RFC 8520, JSON), compiled into allow entries (read-mud.ts); it applies to
+ *                the devices an operator pack binds its MUD URL to.
  *
  * The JSON Schema in rule-schema.ts is the contract; these types mirror it.
  */
@@ -197,6 +200,14 @@ export interface Suppression {
   expires: string;
 }
 
+/** Which devices a MUD file applies to: RFC 8520 devices announce their MUD URL; here the operator says it. */
+export interface MudBinding {
+  /** The file's `mud-url`. */
+  url: string;
+  scope: Scope;
+  reason?: string;
+}
+
 export interface OperatorPack {
   kind: 'operator';
   id: string;
@@ -208,7 +219,30 @@ export interface OperatorPack {
   watch?: WatchRule[];
   severityOverrides?: SeverityOverride[];
   suppressions?: Suppression[];
+  mud?: MudBinding[];
 }
 
-export type RulePack = PolicyPack | VendorPack | OperatorPack;
+// ---------------------------------------------------------------- mud
+
+/** One accept ACE of a MUD file's from-device policy, as an allow entry. */
+export interface MudAllow {
+  /** `acl/ace`. */
+  id: string;
+  peer: PeerCondition;
+  /** Exact peer names (`ietf-acldns:dst-dnsname`); unlike `domains`, names under them do not match. */
+  hosts: string[];
+}
+
+export interface MudPack {
+  kind: 'mud';
+  /** The MUD URL (RFC 8520 `mud-url`): what operator packs bind to devices. */
+  id: string;
+  lastUpdate: string;
+  systeminfo?: string;
+  allow: MudAllow[];
+  /** Accept ACEs left out, with why (a MUD policy is never widened). */
+  notes: string[];
+}
+
+export type RulePack = PolicyPack | VendorPack | OperatorPack | MudPack;
 export type PackKind = RulePack['kind'];

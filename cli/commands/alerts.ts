@@ -11,6 +11,7 @@ interface AlertsFlags extends StoreFlagValues {
   status?: string[];
   limit?: number;
   flows?: number;
+  baseline?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [
@@ -52,6 +53,7 @@ export function registerAlerts(program: Command): void {
       return n;
     })
     .option('--flows <n>', 'flows listed per alert in the table (default 3)', (v) => Number(v))
+    .option('--baseline <name>', 'only alerts whose peer was new against this learned baseline')
     .addHelpText(
       'after',
       '\nExit codes: 0 listed (even none), 1 the store failed, 2 bad usage. Triage status is `open` until changed.',
@@ -110,6 +112,8 @@ async function runAlertsCommand(flags: AlertsFlags): Promise<number> {
     say((e as Error).message);
     return SCAN_EXIT.error;
   }
+  if (flags.baseline !== undefined)
+    alerts = alerts.filter((a) => a.alert.evidence.facts?.baseline === flags.baseline);
   alerts.sort((a, b) => compareAlerts(a.alert, b.alert));
   if (flags.limit !== undefined) alerts = alerts.slice(0, flags.limit);
   const { Output } = await import('../output.js');

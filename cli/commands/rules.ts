@@ -64,6 +64,7 @@ export async function runRulesCheck(
         flags.defaults && !hasPolicy ? [...(await loadRulePackList({ noVendors: false })), ...packs] : packs;
       if (all.some((p) => p.pack.kind === 'policy')) {
         const compiled = compileRules(all);
+        for (const n of compiled.mudNotes()) warnings.push(`${n.file}: ${n.note}`);
         for (const s of compiled.expiredSuppressions(Date.now())) {
           warnings.push(
             `${s.file}: suppression ${s.rule.id} expired on ${s.rule.expires} and no longer applies`,

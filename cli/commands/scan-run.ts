@@ -39,6 +39,8 @@ export interface ScanOptions {
   joinGapMs?: number | undefined;
   /** Time suppressions are judged at (default now). */
   nowMs?: number | undefined;
+  /** The learned baseline new peers are judged against (default: the newest covering each device). */
+  baseline?: string | undefined;
   onProgress?: ((p: IngestProgress) => void) | undefined;
   /** Phase changes, for a terminal status line. */
   onPhase?: ((phase: 'ingest' | 'analyse' | 'store', detail?: string) => void) | undefined;
@@ -137,6 +139,10 @@ export async function runScan(inputs: readonly string[], opts: ScanOptions): Pro
   let store: Store | undefined;
   try {
     store = await openStore(opts.store);
+    if (opts.baseline !== undefined) {
+      const { requireBaseline } = await import('../../store/index.js');
+      await requireBaseline(store, opts.baseline);
+    }
     opts.onPhase?.('ingest');
     const results = await runIngest(inputs, {
       store,
@@ -157,6 +163,7 @@ export async function runScan(inputs: readonly string[], opts: ScanOptions): Pro
       const r = await analyzer.analyze(store, rules, {
         window: { sinceMs: w.sinceMs, untilMs: w.untilMs },
         nowMs: opts.nowMs,
+        baseline: { name: opts.baseline },
       });
       suppressed += r.suppressed.length;
       for (const a of r.alerts) {

@@ -46,6 +46,7 @@ interface ScanFlags extends ReadFlagValues, StoreFlagValues {
   minSeverity: string;
   quiet?: boolean;
   flows?: number;
+  baseline?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -86,6 +87,10 @@ export function registerScan(program: Command): void {
     .option('--no-open-data', 'do not use the bundled open geo/ASN data')
     .option('--force', 'ingest inputs again even when the same bytes were stored (replaces their rows)')
     .option('--flows <n>', 'flows listed per alert in the terminal report (default 3)', nonNegative)
+    .option(
+      '--baseline <name>',
+      'new peers against this learned baseline (default: the most recent one covering each camera)',
+    )
     .option('-q, --quiet', 'no progress and no summary on stderr');
   flowTableOptionsHelp(cmd);
   cmd.addHelpText(
@@ -149,6 +154,7 @@ async function runScanCommand(inputs: string[], flags: ScanFlags): Promise<numbe
       store: storeOpts,
       enrich: { geo, ...(flags.inventory !== undefined ? { inventoryFile: flags.inventory } : {}) },
       rules: { paths: flags.rules ?? [], noVendors: !flags.vendors },
+      baseline: flags.baseline,
       format: flags.inputFormat,
       force: flags.force,
       readerOptions: { pcap: { ...capture }, pcapng: { ...capture } },

@@ -109,6 +109,8 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
     expect(await tables(store)).toEqual([
       'alert_history',
       'alerts',
+      'baseline_entries',
+      'baselines',
       'devices',
       'dns_names',
       'flows',
