@@ -111,7 +111,21 @@ function conditions(q: AlertQuery): { where: string[]; params: Record<string, un
   return { where, params };
 }
 
-/** Filtered, sorted, keyset-paginated alerts. */
+/**
+ * Filtered, sorted, keyset-paginated alerts over `alerts FINAL`.
+ *
+ * What it costs, and what did not help (chDB 3.4 / ClickHouse 26.7, 100 000 alerts, page of 50,
+ * interleaved runs on a loaded 2-core machine): 12.2–13.3 ms of CPU per page whatever the shape —
+ * ids then rows (below), one query with ORDER BY … LIMIT (lazily read wide columns), either with
+ * max_threads = 1; the one-query form served 50–51 req/s in the load bench against 55–62 for this
+ * one, so this one stays. A
+ * bare `SELECT 1` costs 1.2–1.8 ms and sorting the 100k `last_seen` values alone 4–6 ms: the
+ * price is the per-query work and one pass over the narrow columns, not FINAL (the same query
+ * without FINAL cost the same). An index cannot cut that pass: FINAL does not use skipping indexes
+ * or projections, and the rows are laid out by id (a hash), so every granule holds every status
+ * and time; a projection ordered by last_seen (tried, with deduplicate_merge_projection_mode)
+ * gave nothing measurable. What does help under load is the API's page cache (api/alert-list-cache.ts).
+ */
 export async function listAlerts<A extends AlertRecord = AlertRecord>(
   store: Store,
   q: AlertQuery,
@@ -127,9 +141,11 @@ export async function listAlerts<A extends AlertRecord = AlertRecord>(
   }
   params.limit = q.limit + 1;
   const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  // The page's ids from the narrow columns, then the wide columns of those ids only (by the primary key).
   const rows = await store.rows<Record<string, unknown>>(
-    `SELECT ${alertSelectList(q.withEvidence === true)}, toFloat64(${key}) AS sort_key FROM alerts FINAL${filter}` +
-      ` ORDER BY ${key} ${dir}, id ${dir} LIMIT {limit:UInt32}`,
+    `SELECT ${alertSelectList(q.withEvidence === true)}, toFloat64(${key}) AS sort_key FROM alerts FINAL` +
+      ` WHERE id IN (SELECT id FROM alerts FINAL${filter} ORDER BY ${key} ${dir}, id ${dir} LIMIT {limit:UInt32})` +
+      ` ORDER BY ${key} ${dir}, id ${dir}`,
     params,
   );
   const more = rows.length > q.limit;

@@ -1,12 +1,7 @@
 /** The store's front door: other folders import only from here. */
 export { type AlertEvidenceFlow, evidenceFlows, namesOfAddress, type PassiveName } from './alert-evidence.js';
 export { ALERT_FIELDS, type AlertField } from './alert-fields.js';
-export {
-  type AlertHistoryAction,
-  type AlertHistoryEntry,
-  readAlertHistory,
-  writeAlertHistory,
-} from './alert-history.js';
+export { type AlertHistoryAction, type AlertHistoryEntry, readAlertHistory } from './alert-history.js';
 export {
   ALERT_SORTS,
   type AlertPage,
@@ -16,17 +11,13 @@ export {
   listAlerts,
   parseAlertSort,
 } from './alert-list.js';
-export { alertsById, getAlert, openAlertCounts } from './alert-query.js';
+export { getAlert, openAlertCounts } from './alert-query.js';
 export {
   ALERT_STATUSES,
   type AlertRecord,
   type AlertStatus,
   type AlertTriage,
-  alertRow,
-  alertSelectList,
   CLOSE_REASONS,
-  OPEN_STATUSES,
-  rowToAlert,
   type StoredAlert,
 } from './alert-rows.js';
 export { insertNewAlerts, type SaveAlertsResult, saveAlerts } from './alert-save.js';
