@@ -389,6 +389,7 @@ export async function analyze(
       startsMs: b.startsMs,
       endsMs: b.endsMs,
       bytes: b.bytes,
+      sessions: b.sessions.length > 0 ? b.sessions : undefined,
       windowStartMs: range?.sinceMs ?? w.sinceMs,
       windowEndMs: range?.untilMs ?? w.untilMs,
     });

@@ -265,17 +265,22 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
  * chance evidence as connections. Sessions are weighted by duration; coverage is the share of the
  * window they span.
  */
+/** A session whose device packets are closer than this (median) is bulk transfer, not a heartbeat. */
+export const SESSION_MIN_GAP_MS = 1000;
+/** Fewer device packets than this say nothing about a period. */
+export const SESSION_MIN_PACKETS = 5;
+
 export function scoreSessions(
   sessions: readonly SessionTiming[],
   windowMs: number,
-  minGapMs = 1000,
+  minGapMs = SESSION_MIN_GAP_MS,
 ): { score: number; periodMs: number; jitterMs: number } | undefined {
   let wsum = 0;
   let acc = 0;
   let covered = 0;
   const periods: { p: number; j: number; w: number }[] = [];
   for (const s of sessions) {
-    if (s.packets < 5 || !(s.gapMedianMs >= minGapMs)) continue;
+    if (s.packets < SESSION_MIN_PACKETS || !(s.gapMedianMs >= minGapMs)) continue;
     const dur = Math.max(0, s.endMs - s.startMs);
     const onFrac = s.onBeatFraction ?? Math.max(0, Math.min(1, 1 - s.gapMadMs / s.gapMedianMs / 0.4));
     const gaps = s.packets - 1;

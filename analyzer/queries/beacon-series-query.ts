@@ -2,11 +2,14 @@
  * The connection series of every (device, peer key) pair outside the local networks with at least
  * `{minConnections:UInt32}` connections started by the device in the window: start and end times and
  * bytes out, sorted by start, capped at 86 400 per pair (RITA's cap; a pair above it is a strobe, not a
- * beacon). Scoring runs in JS (detectors/beacon-score.ts) over these arrays.
+ * beacon). Scoring runs in JS (detectors/beacon-score.ts) over these arrays. A pair with fewer
+ * connections still comes when one of its flows carries a heartbeat-like packet timing of its own
+ * (`sessions`: ≥ 5 device packets, median gap ≥ 1 s): a P2P keep-alive on one long UDP flow.
  *
  * Measured by the issue: grouping every pair of 10 million flows with sorted times in chDB ≈ 0.1 s.
  */
 
+import { SESSION_MIN_GAP_MS, SESSION_MIN_PACKETS, type SessionTiming } from '../detectors/beacon-score.js';
 import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
   type AnalysisWindow,
@@ -35,11 +38,14 @@ SELECT
   ${GROUP_DEVICE},
   ${GROUP_VOLUME},
   arraySort(groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))) AS series,
+  arraySort(groupArrayIf(1000)(
+    (toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), pkts_out, gap_median_out, gap_mad_out),
+    pkts_out >= {minSessionPackets:UInt32} AND gap_median_out >= {minSessionGapMs:UInt32})) AS sessions,
   ${FLOW_REFS_OF_GROUP} AS flow_refs
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, name_key, ip_key
-HAVING flows >= {minConnections:UInt32}
+HAVING flows >= {minConnections:UInt32} OR notEmpty(sessions)
 ORDER BY device_ip, peer_key`;
 
 export interface BeaconSeries {
@@ -60,6 +66,8 @@ export interface BeaconSeries {
   startsMs: number[];
   endsMs: number[];
   bytes: number[];
+  /** Flows whose own packet timing may hold a heartbeat (captures only: per-flow gap summaries). */
+  sessions: SessionTiming[];
   flowRefs: PeerSummary['flowRefs'];
 }
 
@@ -74,6 +82,8 @@ export async function queryBeaconSeries(
   const rows = await db.rows<Record<string, unknown>>(BEACON_SERIES_SQL, {
     ...viewParams(rules, w),
     minConnections,
+    minSessionPackets: SESSION_MIN_PACKETS,
+    minSessionGapMs: SESSION_MIN_GAP_MS,
   });
   return rows.map((r) => {
     const series = (r.series as unknown[][]) ?? [];
@@ -95,6 +105,13 @@ export async function queryBeaconSeries(
       startsMs: series.map((t) => num(t[0])),
       endsMs: series.map((t) => num(t[1])),
       bytes: series.map((t) => num(t[2])),
+      sessions: ((r.sessions as unknown[][]) ?? []).map((t) => ({
+        startMs: num(t[0]),
+        endMs: num(t[1]),
+        packets: num(t[2]),
+        gapMedianMs: num(t[3]),
+        gapMadMs: num(t[4]),
+      })),
       flowRefs: flowRefsOf(r.flow_refs),
     };
   });

@@ -121,6 +121,17 @@ describe.skipIf(!havePython || !existsSync(GEN))('generated camera traffic (gen-
             if (!mine.some((a) => a.detector === 'beacon' && concerns(a, b)))
               missed.push(`${ip} ${b.type} (beacon)`);
           }
+          // a P2P keep-alive on one UDP flow is a beacon too, found from the flow's own packet
+          // timing, with the generator's period (its jitter is a few per cent)
+          if (b.type === 'p2p_heartbeat') {
+            const beat = mine.find((a) => a.detector === 'beacon' && concerns(a, b));
+            const periodMs = Number(beat?.evidence.beacon?.periodMs);
+            if (
+              beat?.evidence.beacon?.basis !== 'sessions' ||
+              !(Math.abs(periodMs - (b.period_s ?? 0) * 1000) <= 0.1 * (b.period_s ?? 0) * 1000)
+            )
+              missed.push(`${ip} ${b.type} (beacon inside the flow, period ${b.period_s} s)`);
+          }
         }
         for (const a of mine) {
           const ok = cam.behaviours.some((b) => {
