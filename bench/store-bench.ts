@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Flow } from '../model/index.js';
-import { encodeFlows, FlowWriter, openStore, RowBinaryBuffer, type Store } from '../store/index.js';
+import { FlowBlock, FlowWriter, openStore, type Store } from '../store/index.js';
 import { SyntheticFlows } from './store-synthetic-flows.js';
 
 const { values: args } = parseArgs({
@@ -63,17 +63,17 @@ async function main(): Promise<void> {
       return b;
     };
     for (let n = 0; n < ROWS; n += BATCH) batches.push(stamp(gen.batch(Math.min(BATCH, ROWS - n), DAY)));
-    const w = new RowBinaryBuffer(8 << 20);
+    const block = new FlowBlock();
     let bytes = 0;
     const [, encMs, encCpu] = await cpuTimed(async () => {
       for (const b of batches) {
-        w.reset();
-        encodeFlows(w, b);
-        bytes += w.pos;
+        block.reset();
+        block.add(b);
+        for (const c of block.chunks()) bytes += c.length;
       }
     });
     results.push([
-      'encode RowBinary',
+      'encode (Native)',
       `${fmt((ROWS / encMs) * 1000)} flows/s`,
       `${fmt((ROWS / encCpu) * 1000)} flows per CPU-s; ${(bytes / ROWS).toFixed(0)} B/row`,
     ]);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writevSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -51,16 +51,20 @@ export interface Store {
   /** JSONEachRow insert of small row sets (ledger, names, inventory). */
   insertJson(table: string, rows: readonly object[]): Promise<void>;
   /**
-   * Inserts a RowBinary body. `structure` lists the columns with their RowBinary types. The body
-   * may be reused by the caller as soon as the returned `sent` promise settles (it is copied to a
-   * file or a request first); `done` settles when the engine has the rows.
+   * Inserts one Native-format block given as consecutive pieces (`chunks`). `structure` lists the
+   * columns with their types. The pieces are copied (to a file or a request body) before this
+   * returns, so the caller may reuse them at once; `done` settles when the engine has the rows.
    */
-  insertRowBinary(table: string, structure: string, columns: readonly string[], body: Buffer): InsertHandle;
+  insertNative(
+    table: string,
+    structure: string,
+    columns: readonly string[],
+    chunks: readonly Uint8Array[],
+  ): InsertHandle;
   close(): Promise<void>;
 }
 
 export interface InsertHandle {
-  readonly sent: Promise<void>;
   readonly done: Promise<void>;
 }
 
@@ -85,6 +89,18 @@ function storeError(where: string, what: string, cause: unknown): StoreError {
   return new StoreError('CW_ERR_STORE_QUERY', `${where}: ${what} failed: ${msg.split('\n')[0]}`, { cause });
 }
 
+/** Writes every piece to `fd` (writev may write less than asked; the rest goes in further calls). */
+function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
+  let left = chunks.filter((c) => c.length > 0);
+  while (left.length > 0) {
+    let n = writevSync(fd, left.slice(0, 1024)); // IOV_MAX
+    let i = 0;
+    while (i < left.length && n >= left[i].length) n -= left[i++].length;
+    left = left.slice(i);
+    if (n > 0) left[0] = left[0].subarray(n);
+  }
+}
+
 /**
  * Opens the store: chDB in `dataDir` (taking its lock) or the server at `url`; applies pending
  * migrations; removes rows of ingests a dead process left running. Fails with
@@ -99,7 +115,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   let where: string;
   let kind: Store['kind'];
   let database: string;
-  let writeFile: ((body: Buffer) => string) | undefined;
+  let writeFile: ((chunks: readonly Uint8Array[]) => string) | undefined;
   let rawJsonInsert: ((table: string, body: Buffer) => Promise<void>) | undefined;
 
   if (opts.url) {
@@ -156,7 +172,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       // ("both inlined and external data": `camwatch ingest -`). Rows therefore go through a
       // file, read with the target table's own structure (`file()` in INSERT … SELECT takes it).
       rawJsonInsert = async (table, body) => {
-        const path = writeFile!(body);
+        const path = writeFile!([body]);
         try {
           await client.command({
             query: `INSERT INTO ${table} SELECT * FROM file({path:String}, 'JSONEachRow')`,
@@ -185,9 +201,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     let seq = 0;
-    writeFile = (body) => {
+    writeFile = (chunks) => {
       const path = join(tmp, `insert-${process.pid}-${seq++}.bin`);
-      writeFileSync(path, body);
+      const fd = openSync(path, 'w');
+      try {
+        writeAll(fd, chunks);
+      } finally {
+        closeSync(fd);
+      }
       return path;
     };
   }
@@ -233,14 +254,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
         throw storeError(where, `insert into ${table}`, cause);
       }
     },
-    insertRowBinary(table, structure, columns, body) {
+    insertNative(table, structure, columns, chunks) {
       const cols = columns.join(', ');
       if (writeFile) {
-        const path = writeFile(body);
+        const path = writeFile(chunks);
         const done = (async () => {
           try {
             await c.command({
-              query: `INSERT INTO ${table} (${cols}) SELECT * FROM file({path:String}, 'RowBinary', {structure:String})`,
+              query: `INSERT INTO ${table} (${cols}) SELECT * FROM file({path:String}, 'Native', {structure:String})`,
               query_params: { path, structure },
               clickhouse_settings: INSERT_SETTINGS,
             });
@@ -254,17 +275,17 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
             }
           }
         })();
-        return { sent: Promise.resolve(), done };
+        return { done };
       }
-      // Server: the same bytes as an HTTP body. The copy lets the caller reuse its buffer at once.
-      const copy = Buffer.from(body);
+      // Server: the same bytes as an HTTP body. The copy lets the caller reuse its buffers at once.
+      const body = Buffer.concat(chunks);
       const done = (async () => {
         try {
           // exec, not insert: the client's insert treats a stream of a format it does not know
           // as JSON rows; exec sends the bytes as they are.
           const res = await c.exec({
-            query: `INSERT INTO ${table} (${cols}) FORMAT RowBinary`,
-            values: Readable.from([copy], { objectMode: false }),
+            query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
+            values: Readable.from([body], { objectMode: false }),
             clickhouse_settings: INSERT_SETTINGS,
           });
           res.stream.resume();
@@ -277,7 +298,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
           throw storeError(where, `insert into ${table}`, cause);
         }
       })();
-      return { sent: Promise.resolve(), done };
+      return { done };
     },
     async close() {
       if (closed) return;

@@ -1,73 +1,61 @@
 /**
- * The RowBinary encoder of `flows`, generated once from the field table: one straight-line
- * function with a monomorphic property read per field (a generic loop over FLOW_FIELDS with
- * `flow[name]` was slower: keyed loads and a switch per cell). Absent values become the column's
- * default, which reads back as absent (see store/schema.ts).
+ * The Native-format encoder of `flows`, generated from the field table: one column builder per
+ * field, in field order, and the block's encoder reading each field by its name. Absent values
+ * become the column's default, which reads back as absent (see store/schema.ts).
  */
 import { FLOW_FIELDS, type Flow, type FlowField } from '../model/index.js';
-import type { RowBinaryBuffer } from './row-binary.js';
-import { flowsStructure, rowBinaryType } from './schema.js';
+import {
+  AddressWords,
+  FixedColumn,
+  Int64Column,
+  IpColumn,
+  LowCardinalityColumn,
+  NativeBlock,
+  type NativeColumn,
+  StringColumn,
+  StringsColumn,
+} from './native-columns.js';
 
-/** RowBinary writer call for a column type; a field with a type not listed here fails at load. */
-function writerCall(f: FlowField, v: string): string {
-  const t = rowBinaryType(f.chType);
-  switch (t) {
+/** The column builder of a field; a field with a type not listed here fails at load. */
+function fieldColumn(f: FlowField, addresses: AddressWords): NativeColumn {
+  switch (f.chType) {
     case 'UInt8':
-      return `w.u8(${v} ?? 0)`;
+      return new FixedColumn(f.column, f.chType, (n) => new Uint8Array(n));
     case 'UInt16':
-      return `w.u16(${v} ?? 0)`;
+      return new FixedColumn(f.column, f.chType, (n) => new Uint16Array(n));
     case 'UInt32':
-      return `w.u32(${v} ?? 0)`;
+      return new FixedColumn(f.column, f.chType, (n) => new Uint32Array(n));
     case 'UInt64':
     case 'Int64':
-      return `w.i64(${v} ?? 0)`;
+      return new Int64Column(f.column, f.chType, false);
     case 'DateTime64(3)':
-      return `w.timeMs(${v} ?? 0)`;
+      return new Int64Column(f.column, f.chType, true);
     case 'IPv6':
-      return `w.ip(${v})`;
+      return new IpColumn(f.column, f.chType, addresses);
     case 'String':
-      return `w.str(${v})`;
+      return new StringColumn(f.column, f.chType);
+    case 'LowCardinality(String)':
+      return new LowCardinalityColumn(f.column, f.chType);
     case 'Array(String)':
-      return `w.strs(${v})`;
+      return new StringsColumn(f.column, f.chType);
     default:
-      throw new Error(`store/flow-encoder: no RowBinary writer for ${f.name} (${f.chType}); add one here`);
+      throw new Error(`store/flow-encoder: no Native writer for ${f.name} (${f.chType}); add one here`);
   }
 }
 
-/** Bytes of the fixed-width part of a row, reserved once per row. */
-function fixedWidth(f: FlowField): number {
-  const t = rowBinaryType(f.chType);
-  if (t === 'UInt8') return 1;
-  if (t === 'UInt16') return 2;
-  if (t === 'UInt32') return 4;
-  if (t === 'IPv6') return 0; // ip() reserves its own 16 bytes
-  if (t === 'String' || t === 'Array(String)') return 0;
-  return 8;
-}
-
-type EncodeRows = (w: RowBinaryBuffer, flows: readonly Flow[], from: number, to: number) => void;
-
-function compile(): EncodeRows {
-  const fixed = FLOW_FIELDS.reduce((n, f) => n + fixedWidth(f), 0);
-  const lines = FLOW_FIELDS.map((f) => `    ${writerCall(f, `r[${JSON.stringify(f.name)}]`)};`);
-  const src = [
-    'for (let i = from; i < to; i++) {',
-    '    const r = flows[i];',
-    `    w.ensure(${fixed});`,
-    ...lines,
-    '}',
-  ].join('\n');
-  return new Function('w', 'flows', 'from', 'to', src) as EncodeRows;
-}
-
-const encodeRows = compile();
-
 /** Column names in encoder order, for `INSERT INTO flows (…)`. */
 export const FLOW_INSERT_COLUMNS: readonly string[] = FLOW_FIELDS.map((f) => f.column);
-/** The `file()` structure of an encoded batch. */
-export const FLOW_ROWBINARY_STRUCTURE: string = flowsStructure();
+/** The `file()` structure of an encoded block: the table's own types, LowCardinality included. */
+export const FLOW_NATIVE_STRUCTURE: string = FLOW_FIELDS.map((f) => `${f.column} ${f.chType}`).join(', ');
 
-/** Appends `flows[from..to)` to `w` as RowBinary rows of the flows insert. */
-export function encodeFlows(w: RowBinaryBuffer, flows: readonly Flow[], from = 0, to = flows.length): void {
-  encodeRows(w, flows, from, to);
+/** A Native block of flows (see NativeBlock), one column per field of the field table. */
+export class FlowBlock extends NativeBlock<Flow> {
+  constructor() {
+    // The address cache is shared: a flow's device and peer are its orig and resp addresses again.
+    const addresses = new AddressWords();
+    super(
+      FLOW_FIELDS.map((f) => fieldColumn(f, addresses)),
+      FLOW_FIELDS.map((f) => f.name),
+    );
+  }
 }

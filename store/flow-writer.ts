@@ -1,25 +1,29 @@
 import type { Flow } from '../model/index.js';
 import type { Store } from './connection.js';
-import { encodeFlows, FLOW_INSERT_COLUMNS, FLOW_ROWBINARY_STRUCTURE } from './flow-encoder.js';
-import { RowBinaryBuffer } from './row-binary.js';
+import { FLOW_INSERT_COLUMNS, FLOW_NATIVE_STRUCTURE, FlowBlock } from './flow-encoder.js';
+
+/** Rows one insert may gather while the previous one runs (about 60 MB of encoded flows). */
+export const MAX_INSERT_ROWS = 262_144;
 
 /**
- * Bulk writer of Flow batches. Each `write` encodes the batch to RowBinary in one reused buffer
- * and starts its insert; the insert runs in the engine (chDB's thread, or the server) while the
- * caller reads and encodes the next batch, with at most one insert in flight. `flush()` waits
- * for the last one: a batch is durable only after `flush()` (or the next `write`) resolved.
- * An insert failure is thrown by the next `write` or `flush`; the writer is then unusable.
+ * Bulk writer of Flow batches. Each `write` encodes its batch into a Native block; the block is
+ * inserted as soon as no insert is running, so the engine works (chDB's threads, or the server)
+ * while the caller reads and encodes. While an insert runs, further batches gather in the block,
+ * up to `maxInsertRows`, so a busy engine gets fewer, larger inserts: fewer parts to write and to
+ * merge later. At most one insert is in flight.
  *
- * Measured (bench/store-bench.ts): the temp-file + `file(…, RowBinary)` path of chDB is ~2x
- * TSV rawInsert and ~8x JSONEachRow.
+ * A row is acknowledged (`rowsWritten`) only after the insert that carried it returned; `flush()`
+ * sends what is gathered and waits for it. An insert failure is thrown by the next `write` or
+ * `flush`; the writer is then unusable.
  */
 export class FlowWriter {
-  private readonly w = new RowBinaryBuffer(8 << 20);
+  private readonly block = new FlowBlock();
   private pending: Promise<void> = Promise.resolve();
+  private inFlight = false;
   private failure: unknown;
   /** Rows acknowledged by the store. */
   rowsWritten = 0;
-  /** Rows handed to `write` so far. */
+  /** Rows handed to `write` and accepted (unstorable ones left out) so far. */
   rowsQueued = 0;
 
   /**
@@ -29,61 +33,58 @@ export class FlowWriter {
   constructor(
     private readonly store: Store,
     private readonly onReject?: (flow: Flow, reason: string) => void,
+    private readonly maxInsertRows = MAX_INSERT_ROWS,
   ) {}
-
-  /** The slow path after a batch failed to encode: row by row, leaving out the bad ones. */
-  private encodeEach(flows: readonly Flow[]): number {
-    this.w.reset();
-    let n = 0;
-    for (let i = 0; i < flows.length; i++) {
-      const at = this.w.pos;
-      try {
-        encodeFlows(this.w, flows, i, i + 1);
-        n++;
-      } catch (e) {
-        if (!this.onReject) throw e;
-        this.w.pos = at;
-        this.onReject(flows[i], (e as Error).message);
-      }
-    }
-    return n;
-  }
 
   async write(flows: readonly Flow[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (flows.length === 0) return;
-    this.w.reset();
-    let n = flows.length;
+    const before = this.block.rows;
     try {
-      encodeFlows(this.w, flows);
-    } catch {
-      n = this.encodeEach(flows);
+      this.block.add(flows);
+    } catch (e) {
+      const reject = this.onReject;
+      if (!reject) throw e;
+      this.block.addEach(flows, (f, err) => reject(f, err.message));
     }
-    await this.pending; // one insert in flight; this batch was encoded while it ran
-    if (this.failure !== undefined) throw this.failure;
-    if (n === 0) return;
-    this.rowsQueued += n;
-    const h = this.store.insertRowBinary(
-      'flows',
-      FLOW_ROWBINARY_STRUCTURE,
-      FLOW_INSERT_COLUMNS,
-      this.w.view(),
-    );
-    await h.sent;
-    this.pending = h.done.then(
-      () => {
-        this.rowsWritten += n;
-      },
-      (e: unknown) => {
-        this.failure = e;
-      },
-    );
+    this.rowsQueued += this.block.rows - before;
+    if (this.inFlight && this.block.rows < this.maxInsertRows) return;
+    await this.pending;
+    this.send();
   }
 
   /** Waits until every row handed to `write` is in the store. */
   async flush(): Promise<void> {
     await this.pending;
+    this.send();
+    await this.pending;
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Starts the insert of the gathered block (the previous one has returned). */
+  private send(): void {
+    if (this.failure !== undefined) throw this.failure;
+    const n = this.block.rows;
+    if (n === 0) return;
+    const h = this.store.insertNative(
+      'flows',
+      FLOW_NATIVE_STRUCTURE,
+      FLOW_INSERT_COLUMNS,
+      this.block.chunks(),
+    );
+    // The store copied the block (to a file or a request body): it can take the next rows now.
+    this.block.reset();
+    this.inFlight = true;
+    this.pending = h.done.then(
+      () => {
+        this.rowsWritten += n;
+        this.inFlight = false;
+      },
+      (e: unknown) => {
+        this.failure = e;
+        this.inFlight = false;
+      },
+    );
   }
 }
 

@@ -43,7 +43,7 @@ export {
 export { LOCK_FILE } from './data-dir-lock.js';
 export { type DeviceSummary, devicePeers, listDevices, type PeerSummaryRow } from './device-queries.js';
 export { readDnsNames, writeDnsNames } from './dns-name-writer.js';
-export { encodeFlows, FLOW_INSERT_COLUMNS, FLOW_ROWBINARY_STRUCTURE } from './flow-encoder.js';
+export { FLOW_INSERT_COLUMNS, FLOW_NATIVE_STRUCTURE, FlowBlock } from './flow-encoder.js';
 export { countFlows, type FlowFilter, readFlows, rowToFlow } from './flow-query.js';
 export { FlowWriter, writeFlows } from './flow-writer.js';
 export {
@@ -67,7 +67,6 @@ export {
   schemaFileText,
   schemaSql,
 } from './migrations.js';
-export { RowBinaryBuffer } from './row-binary.js';
 export {
   ALERT_HISTORY_TABLE,
   ALERTS_TABLE,
