@@ -11,12 +11,10 @@ import { type Alert, type AlertDraft, compareAlerts, type FlowRef } from './aler
 import { finishAlert } from './build-alert.js';
 import { scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
-import { queryBeaconSeries } from './queries/beacon-series-query.js';
 import { type AnalysisWindow, type QueryRunner, queryDataRange } from './queries/flow-view.js';
 import { type NewPeerBaseline, queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
 import { type ProtocolEvent, queryProtocolEvents } from './queries/protocol-events-query.js';
-import { queryRarePeers } from './queries/rare-peer-query.js';
 import type {
   CompiledRules,
   DeviceInfo,
@@ -207,15 +205,11 @@ export async function analyze(
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
-  const [range, summaries, events, series, newPeers, rare] = await Promise.all([
+  const [range, summaries, events, newPeers] = await Promise.all([
     queryDataRange(db, w),
-    queryPeerSummaries(db, rules, w),
+    queryPeerSummaries(db, rules, w, beaconCfg.enabled ? (beaconCfg.minConnections ?? 4) : Infinity),
     queryProtocolEvents(db, rules, w),
-    beaconCfg.enabled ? queryBeaconSeries(db, rules, w, beaconCfg.minConnections ?? 4) : Promise.resolve([]),
     rules.detector('new-peer').enabled ? queryNewPeers(db, rules, w, opts.baseline) : Promise.resolve([]),
-    rareCfg.enabled
-      ? queryRarePeers(db, rules, w, rareCfg.maxDevices ?? 2, rareCfg.minFleet ?? 10)
-      : Promise.resolve([]),
   ]);
   const pairKey = (dev: string, peer: string): string => `${dev}|${peer}`;
   const summaryByPair = new Map(summaries.map((s) => [pairKey(s.deviceIp, s.peerKey), s]));
@@ -382,9 +376,9 @@ export async function analyze(
   }
 
   // beacons
-  for (const b of series) {
-    const s = summaryByPair.get(pairKey(b.deviceIp, b.peerKey));
-    if (s && judgePair(s).allowedBy) continue;
+  for (const s of beaconCfg.enabled ? summaries : []) {
+    const b = s.series;
+    if (!b || judgePair(s).allowedBy) continue;
     const score = scoreBeacon({
       startsMs: b.startsMs,
       endsMs: b.endsMs,
@@ -394,7 +388,7 @@ export async function analyze(
       windowEndMs: range?.untilMs ?? w.untilMs,
     });
     if (score.score < (beaconCfg.minScore ?? 70)) continue;
-    const vendor = s ? judgePair(s).vendor : [];
+    const vendor = judgePair(s).vendor;
     const sub: Record<string, number> = {
       interval: score.sub.interval,
       coverage: score.sub.coverage,
@@ -405,22 +399,22 @@ export async function analyze(
     if (score.sub.session !== undefined) sub.session = score.sub.session;
     emit(
       ctx,
-      pairKey(b.deviceIp, b.peerKey),
+      pairKey(s.deviceIp, s.peerKey),
       {
-        ...commonDraft(b),
+        ...commonDraft(s),
         detector: 'beacon',
         severity: beaconCfg.severity,
         score: score.score,
         firstSeen: b.startsMs[0]!,
         lastSeen: Math.max(...b.endsMs),
-        count: b.flows,
-        bytes: b.bytesOut,
-        bytesIn: b.bytesIn,
+        count: s.flows,
+        bytes: s.bytesOut,
+        bytesIn: s.bytesIn,
         subScores: sub,
         evidence: {
-          ...(s && namesOf(s) ? { names: namesOf(s) } : {}),
-          ports: b.ports,
-          peerIps: b.peerIps,
+          ...(namesOf(s) ? { names: namesOf(s) } : {}),
+          ports: s.ports,
+          peerIps: s.peerIps,
           ...(vendor.length ? { vendorRules: toAlertRules(vendor) } : {}),
           beacon: {
             periodMs: Math.round(score.periodMs),
@@ -432,7 +426,7 @@ export async function analyze(
             basis: score.basis,
             rita: score.rita,
           },
-          flows: b.flowRefs,
+          flows: s.flowRefs,
         },
       },
       vendor.map((m) => m.purpose),
@@ -496,17 +490,19 @@ export async function analyze(
     };
     if (!modify(pair, facts)) standalone(s, 'new-peer', newCfg.severity, 60, facts);
   }
-  for (const r of rare) {
-    const pair = pairKey(r.deviceIp, r.peerKey);
-    const s = summaryByPair.get(pair);
-    if (!s || judgePair(s).allowedBy) continue;
-    const facts = { devicesContacting: r.devices, fleetSize: r.fleet };
-    if (!modify(pair, facts)) {
+  // rare: peer keys at most `maxDevices` devices contacted, in a fleet big enough for that to mean
+  // something (in a small fleet every peer is "rare")
+  const fleet = range?.devices ?? 0;
+  const rareInFleet = rareCfg.enabled && fleet >= (rareCfg.minFleet ?? 10);
+  for (const s of rareInFleet ? summaries : []) {
+    if (s.devices > (rareCfg.maxDevices ?? 2) || judgePair(s).allowedBy) continue;
+    const facts = { devicesContacting: s.devices, fleetSize: fleet };
+    if (!modify(pairKey(s.deviceIp, s.peerKey), facts)) {
       standalone(
         s,
         'rare-peer',
         rareCfg.severity,
-        Math.round(50 + 40 * (1 - r.devices / Math.max(1, r.fleet))),
+        Math.round(50 + 40 * (1 - s.devices / Math.max(1, fleet))),
         facts,
       );
     }

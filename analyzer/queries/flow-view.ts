@@ -105,26 +105,40 @@ export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<stri
 /** ClickHouse returns 64-bit integers as strings in JSON; numbers of any kind to a JS number. */
 export const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
 
-export const DATA_RANGE_SQL = `
-SELECT toUnixTimestamp64Milli(min(start)) AS first_ms, toUnixTimestamp64Milli(max(end)) AS last_ms, count() AS flows
+/**
+ * Appended to a detector query: 64-bit integers as JSON numbers instead of quoted strings, so long
+ * series of ms times and byte counts (all far below 2^53) parse straight into JS numbers.
+ */
+export const JSON_NUMBERS = 'SETTINGS output_format_json_quote_64bit_integers = 0';
+
+export const DATA_RANGE_SQL = `/* camwatch: data-range */
+SELECT toUnixTimestamp64Milli(min(start)) AS first_ms, toUnixTimestamp64Milli(max(end)) AS last_ms, count() AS flows,
+  uniqExactIf(if(device_ip != toIPv6('::'), device_ip, orig_ip), device_side != 'none') AS devices
 FROM flows
-WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})`;
+WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})
+${JSON_NUMBERS}`;
+
+export interface DataRange extends AnalysisWindow {
+  /** Devices with flows in the window (the fleet the rare-peer detector compares with). */
+  devices: number;
+}
 
 /**
- * The time the stored flows of a window actually cover (first start, last end), or undefined when
- * there are none. Beacon coverage is measured against this, so a caller may pass a wide window
- * ("everything") without making every beacon look short.
+ * The time the stored flows of a window actually cover (first start, last end) and the devices they
+ * come from, or undefined when there are none. Beacon coverage is measured against this time, so a
+ * caller may pass a wide window ("everything") without making every beacon look short.
  */
-export async function queryDataRange(
-  db: QueryRunner,
-  w: AnalysisWindow,
-): Promise<AnalysisWindow | undefined> {
+export async function queryDataRange(db: QueryRunner, w: AnalysisWindow): Promise<DataRange | undefined> {
   const [r] = await db.rows<Record<string, unknown>>(DATA_RANGE_SQL, {
     sinceMs: Math.floor(w.sinceMs),
     untilMs: Math.ceil(w.untilMs),
   });
   if (!r || num(r.flows) === 0) return undefined;
-  return { sinceMs: Math.max(w.sinceMs, num(r.first_ms)), untilMs: Math.min(w.untilMs, num(r.last_ms)) };
+  return {
+    sinceMs: Math.max(w.sinceMs, num(r.first_ms)),
+    untilMs: Math.min(w.untilMs, num(r.last_ms)),
+    devices: num(r.devices),
+  };
 }
 
 /** Columns every per-group detector query reports: the peer's place, the device's identity, volume. */

@@ -1,10 +1,23 @@
 /**
  * One row per (device, peer key) for every peer OUTSIDE the local networks the camera itself started
- * talking to, in the window: counts, bytes, time range, names, addresses, ports, place, and a few flows
- * to pivot on. The egress, vendor-cloud/p2p, watch-list and volume detectors judge these rows with the
+ * talking to, in the window: counts, bytes, time range, names, addresses, ports, place, a few flows to
+ * pivot on, and what the beacon and rare-peer detectors need from the same pairs — the connection
+ * series, the flows whose own packet timing may hold a heartbeat, and how many devices contacted the
+ * peer key. The egress, vendor-cloud/p2p, watch-list and volume detectors judge these rows with the
  * compiled rules in JS (rules change without re-ingesting, and a rule change takes effect on the next run).
+ *
+ * One query for all of them: the per-pair detectors once ran one query each over the same rows, and
+ * each query is a full pass over the window's flows. On 10 M flows (bench/analysis-bench.ts) the
+ * summary, beacon-series and rare-peer queries took 3.5–5 CPU-s each; together they take one pass.
+ *
+ * The series (start and end times and bytes out, sorted by start, capped at 86 400 per pair: RITA's cap;
+ * a pair above it is a strobe, not a beacon) comes for pairs with at least `{minConnections:UInt32}`
+ * connections, or when one of its flows carries a heartbeat-like packet timing of its own (`sessions`:
+ * ≥ 5 device packets, median gap ≥ 1 s: a P2P keep-alive on one long UDP flow). Scoring runs in JS
+ * (detectors/beacon-score.ts) over these arrays.
  */
 
+import { SESSION_MIN_GAP_MS, SESSION_MIN_PACKETS, type SessionTiming } from '../detectors/beacon-score.js';
 import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
   type AnalysisWindow,
@@ -14,6 +27,7 @@ import {
   GROUP_DEVICE,
   GROUP_PEER_PLACE,
   GROUP_VOLUME,
+  JSON_NUMBERS,
   num,
   PEER_IPS_OF_GROUP,
   PEER_KEY_OF_GROUP,
@@ -21,7 +35,7 @@ import {
   viewParams,
 } from './flow-view.js';
 
-export const PEER_SUMMARY_SQL = `
+export const PEER_SUMMARY_SQL = `/* camwatch: peer-summary */
 SELECT
   ${DEV_TEXT} AS device_ip,
   ${PEER_KEY_OF_GROUP} AS peer_key,
@@ -39,11 +53,28 @@ SELECT
   ${GROUP_PEER_PLACE},
   anyIf(peer_class, peer_class != '') AS best_class,
   ${GROUP_DEVICE},
-  ${FLOW_REFS_OF_GROUP} AS flow_refs
+  ${FLOW_REFS_OF_GROUP} AS flow_refs,
+  arraySort(groupArrayIf(1000)(
+    (toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), pkts_out, gap_median_out, gap_mad_out),
+    pkts_out >= {minSessionPackets:UInt32} AND gap_median_out >= {minSessionGapMs:UInt32})) AS sessions,
+  if(flows >= {minConnections:UInt32} OR notEmpty(sessions),
+    arraySort(groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))),
+    []) AS series,
+  count() OVER (PARTITION BY name_key, ip_key) AS devices
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, name_key, ip_key
-ORDER BY device_ip, peer_key`;
+ORDER BY device_ip, peer_key
+${JSON_NUMBERS}`;
+
+/** A pair's connections, sorted by start (same order in the three arrays). */
+export interface ConnectionSeries {
+  startsMs: number[];
+  endsMs: number[];
+  bytes: number[];
+  /** Flows whose own packet timing may hold a heartbeat (captures only: per-flow gap summaries). */
+  sessions: SessionTiming[];
+}
 
 export interface PeerSummary {
   deviceIp: string;
@@ -70,6 +101,10 @@ export interface PeerSummary {
   deviceVendor: string | undefined;
   deviceSite: string | undefined;
   flowRefs: { start: number; communityId?: string; sourceFile?: string; sourceRecord?: number }[];
+  /** Devices of the window that contacted this peer key (the rare-peer detector's count). */
+  devices: number;
+  /** For the beacon detector: present when the pair has enough connections or a session's timing. */
+  series: ConnectionSeries | undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -84,12 +119,45 @@ export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
   });
 }
 
+function seriesOf(rawSeries: unknown, rawSessions: unknown): ConnectionSeries | undefined {
+  const series = (rawSeries as number[][]) ?? [];
+  if (series.length === 0) return undefined;
+  const n = series.length;
+  const startsMs = new Array<number>(n);
+  const endsMs = new Array<number>(n);
+  const bytes = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const t = series[i]!;
+    startsMs[i] = num(t[0]);
+    endsMs[i] = num(t[1]);
+    bytes[i] = num(t[2]);
+  }
+  const sessions = ((rawSessions as unknown[][]) ?? []).map((t) => ({
+    startMs: num(t[0]),
+    endMs: num(t[1]),
+    packets: num(t[2]),
+    gapMedianMs: num(t[3]),
+    gapMadMs: num(t[4]),
+  }));
+  return { startsMs, endsMs, bytes, sessions };
+}
+
+/**
+ * The pairs of the window. `minConnections`: the beacon detector's threshold for a pair's series
+ * (Infinity when that detector is off: no series then, unless a session's own timing asks for one).
+ */
 export async function queryPeerSummaries(
   db: QueryRunner,
   rules: CompiledRules,
   w: AnalysisWindow,
+  minConnections: number,
 ): Promise<PeerSummary[]> {
-  const rows = await db.rows<Record<string, unknown>>(PEER_SUMMARY_SQL, viewParams(rules, w));
+  const rows = await db.rows<Record<string, unknown>>(PEER_SUMMARY_SQL, {
+    ...viewParams(rules, w),
+    minConnections: Math.min(minConnections, 0xffff_ffff),
+    minSessionPackets: SESSION_MIN_PACKETS,
+    minSessionGapMs: SESSION_MIN_GAP_MS,
+  });
   return rows.map((r) => ({
     deviceIp: String(r.device_ip),
     peerKey: String(r.peer_key),
@@ -114,5 +182,7 @@ export async function queryPeerSummaries(
     deviceVendor: str(r.dev_vendor),
     deviceSite: str(r.dev_site),
     flowRefs: flowRefsOf(r.flow_refs),
+    devices: num(r.devices),
+    series: seriesOf(r.series, r.sessions),
   }));
 }

@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { queryBeaconSeries } from '../../analyzer/queries/beacon-series-query.js';
+import { queryDataRange } from '../../analyzer/queries/flow-view.js';
 import { queryNewPeers } from '../../analyzer/queries/new-peer-query.js';
 import { queryPeerSummaries } from '../../analyzer/queries/peer-summary-query.js';
 import { queryProtocolEvents } from '../../analyzer/queries/protocol-events-query.js';
-import { queryRarePeers } from '../../analyzer/queries/rare-peer-query.js';
 import type { CompiledRules } from '../../analyzer/rules/compiled-rules.js';
 import { loadRules } from '../../analyzer/rules/default-rules.js';
 import { openStore, type Store, writeFlows } from '../../store/index.js';
@@ -34,7 +33,7 @@ afterAll(async () => {
 
 describe('detector SQL on chDB', () => {
   test('peer summaries: non-local peers the camera contacted, keyed by name first', async () => {
-    const rows = await queryPeerSummaries(store, rules, WINDOW);
+    const rows = await queryPeerSummaries(store, rules, WINDOW, 4);
     const keys = rows.map((r) => `${r.deviceIp} ${r.peerKey}`);
     expect(keys).toEqual([
       '10.1.0.7 74.125.250.129',
@@ -70,9 +69,10 @@ describe('detector SQL on chDB', () => {
   });
 
   test('beacon series: sorted starts, ends and bytes of pairs with enough connections', async () => {
-    const rows = await queryBeaconSeries(store, rules, WINDOW, 4);
-    expect(rows.map((r) => `${r.deviceIp} ${r.peerKey}`)).toEqual(['10.1.0.7 dev.ezviz7.com']);
-    const s = rows[0]!;
+    const rows = await queryPeerSummaries(store, rules, WINDOW, 4);
+    const withSeries = rows.filter((r) => r.series);
+    expect(withSeries.map((r) => `${r.deviceIp} ${r.peerKey}`)).toEqual(['10.1.0.7 dev.ezviz7.com']);
+    const s = withSeries[0]!.series!;
     expect(s.startsMs).toHaveLength(60);
     expect(s.startsMs).toEqual([...s.startsMs].sort((a, b) => a - b));
     expect(s.endsMs.every((e, i) => e - s.startsMs[i]! === 800)).toBe(true);
@@ -109,16 +109,18 @@ describe('detector SQL on chDB', () => {
     ]);
   });
 
-  test('rare peers: contacted by at most N devices of a big enough fleet', async () => {
+  test('rare peers: how many devices contacted each peer key, and the fleet of the window', async () => {
     // fleet in the window: A, B, C, D (4 devices)
-    const rare = await queryRarePeers(store, rules, WINDOW, 1, 4);
-    expect(rare.map((r) => `${r.deviceIp} ${r.peerKey} ${r.devices}/${r.fleet}`)).toEqual([
-      '10.1.0.7 74.125.250.129 1/4',
-      '10.1.0.7 8.8.8.8 1/4',
-      '10.1.0.7 new.example.com 1/4',
-      '10.1.0.9 203.0.113.50 1/4',
-      '2001:db8:cafe::7 2a00:1450:4001:80b::200e 1/4',
+    expect((await queryDataRange(store, WINDOW))?.devices).toBe(4);
+    const rows = await queryPeerSummaries(store, rules, WINDOW, 4);
+    expect(rows.filter((r) => r.devices <= 1).map((r) => `${r.deviceIp} ${r.peerKey} ${r.devices}`)).toEqual([
+      '10.1.0.7 74.125.250.129 1',
+      '10.1.0.7 8.8.8.8 1',
+      '10.1.0.7 new.example.com 1',
+      '10.1.0.9 203.0.113.50 1',
+      '2001:db8:cafe::7 2a00:1450:4001:80b::200e 1',
     ]);
-    expect(await queryRarePeers(store, rules, WINDOW, 1, 5)).toEqual([]);
+    // the EZVIZ cloud: A and B
+    expect(rows.filter((r) => r.peerKey === 'dev.ezviz7.com').map((r) => r.devices)).toEqual([2, 2]);
   });
 });
