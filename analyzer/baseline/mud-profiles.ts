@@ -37,13 +37,17 @@ export interface MudProfileRequest {
 
 const fileSafe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '-');
 
-function describe(entry: BaselineEntry, who: string, peers: readonly BaselinePeer[]): string {
-  const first = peers[0];
-  const what = [first?.deviceName, first?.deviceVendor].filter(Boolean).join(', ');
+function describe(entry: BaselineEntry, who: string): string {
   return (
-    `${who}${what && !who.startsWith('group') ? ` (${what})` : ''}: camwatch baseline ${entry.name}, ` +
+    `${who}: camwatch baseline ${entry.name}, ` +
     `learned from ${new Date(entry.sinceMs).toISOString()} to ${new Date(entry.untilMs).toISOString()}`
   );
+}
+
+/** `10.20.1.15 (cam-lobby, Hikvision)`: the device and what the inventory or enrichment named it. */
+function deviceLabel(device: string, peers: readonly BaselinePeer[]): string {
+  const what = [peers[0]?.deviceName, peers[0]?.deviceVendor].filter(Boolean).join(', ');
+  return what ? `${device} (${what})` : device;
 }
 
 /** The single vendor of the devices, when they agree. */
@@ -99,7 +103,7 @@ export async function mudProfiles(
         fileName,
         mud: baselineToMud(mine, {
           mudUrl,
-          systeminfo: describe(entry, `group ${req.group}`, mine),
+          systeminfo: describe(entry, `group ${req.group}`),
           mfgName: vendorOf(mine),
           lastUpdateMs,
         }),
@@ -122,7 +126,7 @@ export async function mudProfiles(
       fileName,
       mud: baselineToMud(mine, {
         mudUrl,
-        systeminfo: describe(entry, device, mine),
+        systeminfo: describe(entry, deviceLabel(device, mine)),
         mfgName: vendorOf(mine),
         lastUpdateMs,
       }),

@@ -95,9 +95,16 @@ export async function queryNewPeers(
       baseline: { sinceMs: baseline.sinceMs, untilMs: baseline.untilMs },
     }));
   }
+  const name = baseline.name ?? '';
+  // no learned baseline to compare with (a new store, an unknown name): answer without reading the window
+  const [have] = await db.rows<Record<string, unknown>>(
+    "SELECT count() AS n FROM baseline_entries WHERE {baseline:String} = '' OR name = {baseline:String}",
+    { baseline: name },
+  );
+  if (num(have?.n) === 0) return [];
   const rows = await db.rows<Record<string, unknown>>(NEW_PEER_LEARNED_SQL, {
     ...viewParams(rules, w),
-    baseline: baseline.name ?? '',
+    baseline: name,
   });
   return rows.map((r) => ({
     deviceIp: String(r.device_ip),
