@@ -129,6 +129,40 @@ describe('MUD export of a learned baseline', () => {
     expect(JSON.stringify(v6)).toContain('"destination-ipv6-network":"2a00:1450:4001:80b::200e/128"');
   });
 
+  test('a device group gives one profile: the union of its devices’ peers, bound to the group', async () => {
+    const groupDir = join(dir, 'group-rules');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(groupDir);
+    const site = join(groupDir, 'site.yaml');
+    writeFileSync(site, 'kind: operator\nid: site\ngroups:\n  - { id: lan-cams, networks: [10.1.0.0/24] }\n');
+    const siteRules = await loadRules({ paths: [site] });
+    const [profile, ...more] = await mudProfiles(store, siteRules, entry, { group: 'lan-cams' });
+    expect(more).toEqual([]);
+    expect(profile!.fileName).toBe('group-lan-cams.mud.json');
+    expect(validate(profile!.mud), JSON.stringify(validate.errors)).toBe(true);
+    const doc = profile!.mud as unknown as Doc;
+    const fr = doc['ietf-access-control-list:acls'].acl[0]!.aces.ace.map(describeAce);
+    // A's peers, B's EZVIZ cloud (also A's: one ACE) and C's 203.0.113.50; not the IPv6 camera's
+    expect(fr).toContain('203.0.113.50/32 6 dst:443 from-device');
+    expect(fr.filter((x) => x.startsWith('dev.ezviz7.com'))).toHaveLength(1);
+    expect(JSON.stringify(doc)).not.toContain('2a00:1450');
+    const pack = mudBindingsPack(entry, [profile!]);
+    expect(pack).toMatchObject({
+      groups: [{ id: 'lan-cams', networks: ['10.1.0.0/24'] }],
+      mud: [{ scope: { groups: ['lan-cams'] } }],
+    });
+    writeFileSync(join(groupDir, profile!.fileName), JSON.stringify(profile!.mud));
+    writeFileSync(join(groupDir, 'hour.mud-bindings.yaml'), stringify(pack));
+    const withMud = await loadRules({ paths: [groupDir] });
+    // the group's profile allows C's peer for B too, and nothing for a device outside the group
+    const peer = { ip: '203.0.113.50', port: 443, proto: 6 };
+    expect(withMud.allowedBy({ ip: '10.1.0.8' }, peer)).toBeDefined();
+    expect(withMud.allowedBy({ ip: '10.2.0.8' }, peer)).toBeUndefined();
+    await expect(mudProfiles(store, siteRules, entry, { group: 'nope' })).rejects.toMatchObject({
+      code: 'CW_ERR_NOT_FOUND',
+    });
+  });
+
   test('loaded back as rules, the learned peers of the bound device raise nothing that an allow can silence', async () => {
     const before = await analyze(store, rules, {
       window: WINDOW,
