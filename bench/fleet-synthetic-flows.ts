@@ -299,12 +299,14 @@ export class FleetNight {
         publicPeer(37963, 'ALIBABA-CN', 'CN');
         break;
       }
-      case 'p2p-punch':
-        toPeer(punchAddress(Math.floor(this.rnd() * PUNCH_PEERS)), 20000 + Math.floor(this.rnd() * 40000));
+      case 'p2p-punch': {
+        const p = Math.floor(this.rnd() * PUNCH_PEERS);
+        toPeer(punchAddress(p), 20000 + Math.floor(this.rnd() * 40000));
         udp(f, 2_400, 1_800);
         f.end = start + 20_000;
-        publicPeer(7922 + (this.seed % 5), 'COMCAST-7922', 'US');
+        publicPeer(7922 + (p % 5), 'COMCAST', 'US');
         break;
+      }
       case 'ntp-public':
         toPeer(`162.159.${200 + (this.timerState[t] % 8)}.${Math.floor(this.rnd() * NTP_POOL)}`, 123);
         udp(f, 76, 76);

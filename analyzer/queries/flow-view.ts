@@ -28,11 +28,24 @@ export interface AnalysisWindow {
   untilMs: number;
 }
 
-/** The window's flows with a watched device, as the view and its local-peer set both read them. */
-const WINDOW_FLOWS = `FROM flows
-WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64})
-  AND start < fromUnixTimestamp64Milli({untilMs:Int64})
-  AND device_side != 'none'`;
+const IN_WINDOW = `start >= fromUnixTimestamp64Milli({sinceMs:Int64})
+    AND start < fromUnixTimestamp64Milli({untilMs:Int64})
+    AND device_side != 'none'`;
+
+/**
+ * The window's flows with a watched device, with the device (`dev`), the peer and its port: enriched
+ * flows from the enrichment columns, the others (`device_ip` '::') from the exporter's orientation.
+ * Two branches rather than `if(device_ip != '::', device_ip, orig_ip)` on every row: the enriched
+ * branch never reads `orig_ip`/`resp_ip`, and the key condition `device_ip = '::'` confines the other
+ * branch to the granules where such flows sort (first: '::' is the smallest address). Measured on
+ * 10 M flows: 0.75 instead of 1.1–1.25 CPU-s for a filtered pass over the view.
+ */
+const WATCHED_FLOWS = `
+  SELECT device_ip AS dev, peer_ip AS peer, peer_port AS pport, * FROM flows
+  WHERE ${IN_WINDOW} AND device_ip != toIPv6('::')
+  UNION ALL
+  SELECT orig_ip AS dev, resp_ip AS peer, resp_port AS pport, * FROM flows
+  WHERE ${IN_WINDOW} AND device_ip = toIPv6('::')`;
 
 /**
  * The local peers of the window: the policy's ranges tested once per distinct address instead of once
@@ -45,15 +58,14 @@ WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64})
  */
 const LOCAL_PEERS_SQL = `SELECT arrayJoin(arrayFilter(
     p -> arrayExists((l, h) -> p >= l AND p <= h, {localLo:Array(IPv6)}, {localHi:Array(IPv6)}),
-    groupUniqArray(if(device_ip != toIPv6('::'), peer_ip, resp_ip))))
-  ${WINDOW_FLOWS}`;
+    groupUniqArray(peer)))
+  FROM (${WATCHED_FLOWS})`;
 
 export const FLOW_VIEW_SQL = `
 SELECT
-  device_ip != toIPv6('::') AS enriched,
-  if(enriched, device_ip, orig_ip) AS dev,
-  if(enriched, peer_ip, resp_ip) AS peer,
-  if(enriched, peer_port, resp_port) AS pport,
+  dev,
+  peer,
+  pport,
   device_side = 'resp' AS inbound,
   if(device_side = 'resp', resp_bytes, orig_bytes) AS bytes_out,
   if(device_side = 'resp', orig_bytes, resp_bytes) AS bytes_in,
@@ -71,7 +83,7 @@ SELECT
   start, end, proto, state, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
   device_name, device_vendor, device_site, community_id, source_file, source_record,
   dns_query, soap_action, http_method, http_path, ssdp, stun, ntp_mode, app_proto
-${WINDOW_FLOWS}`;
+FROM (${WATCHED_FLOWS})`;
 
 /** The view over another window (the baseline), with its own parameter names. */
 export const flowViewSql = (since: string, until: string): string =>
@@ -106,17 +118,34 @@ export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<stri
 export const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
 
 /**
- * Appended to a detector query: 64-bit integers as JSON numbers instead of quoted strings, so long
+ * A setting for detector queries: 64-bit integers as JSON numbers instead of quoted strings, so long
  * series of ms times and byte counts (all far below 2^53) parse straight into JS numbers.
  */
-export const JSON_NUMBERS = 'SETTINGS output_format_json_quote_64bit_integers = 0';
+export const JSON_NUMBERS = 'output_format_json_quote_64bit_integers = 0';
 
+/**
+ * Per device first, then over the devices: the fleet count (distinct devices with watched flows)
+ * costs no hash per flow that way, since `flows` is sorted by device and the enriched branch
+ * aggregates in that order. Measured on 10 M flows: 0.41 CPU-s, against 0.95 for
+ * `uniqExactIf(if(device_ip != '::', device_ip, orig_ip), …)` over the flows and 0.31 without the count.
+ */
 export const DATA_RANGE_SQL = `/* camwatch: data-range */
-SELECT toUnixTimestamp64Milli(min(start)) AS first_ms, toUnixTimestamp64Milli(max(end)) AS last_ms, count() AS flows,
-  uniqExactIf(if(device_ip != toIPv6('::'), device_ip, orig_ip), device_side != 'none') AS devices
-FROM flows
-WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})
-${JSON_NUMBERS}`;
+SELECT toUnixTimestamp64Milli(min(first)) AS first_ms, toUnixTimestamp64Milli(max(last)) AS last_ms,
+  sum(n) AS flows, uniqExactIf(d, watched > 0) AS devices
+FROM (
+  SELECT device_ip AS d, min(start) AS first, max(end) AS last, count() AS n,
+    countIf(device_side != 'none') AS watched
+  FROM flows
+  WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})
+    AND device_ip != toIPv6('::')
+  GROUP BY device_ip
+  UNION ALL
+  SELECT orig_ip, min(start), max(end), count(), countIf(device_side != 'none')
+  FROM flows
+  WHERE start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND start < fromUnixTimestamp64Milli({untilMs:Int64})
+    AND device_ip = toIPv6('::')
+  GROUP BY orig_ip)
+SETTINGS optimize_aggregation_in_order = 1, ${JSON_NUMBERS}`;
 
 export interface DataRange extends AnalysisWindow {
   /** Devices with flows in the window (the fleet the rare-peer detector compares with). */

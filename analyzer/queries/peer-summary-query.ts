@@ -65,7 +65,7 @@ FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, name_key, ip_key
 ORDER BY device_ip, peer_key
-${JSON_NUMBERS}`;
+SETTINGS ${JSON_NUMBERS}`;
 
 /** A pair's connections, sorted by start (same order in the three arrays). */
 export interface ConnectionSeries {
