@@ -177,6 +177,20 @@ export class FlowTable<M = unknown> {
   private nextCheckMs = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
   private current = NONE;
+  // The previous packet's flow and endpoints (see `add`); lastSlot is NONE once that slot is freed.
+  private lastSlot = NONE;
+  private lastSrcIsA = false;
+  private lastW0 = 0;
+  private lastSrc0 = 0;
+  private lastSrc1 = 0;
+  private lastSrc2 = 0;
+  private lastSrc3 = 0;
+  private lastDst0 = 0;
+  private lastDst1 = 0;
+  private lastDst2 = 0;
+  private lastDst3 = 0;
+  private lastSrcPort = 0;
+  private lastDstPort = 0;
   readonly stats: FlowTableStats = { flowsEmitted: 0, evicted: 0, peakFlows: 0 };
 
   constructor(
@@ -201,38 +215,29 @@ export class FlowTable<M = unknown> {
       this.expire(this.nowMs);
       this.nextCheckMs = this.nowMs + 1000;
     }
-    const k = this.k;
     const v6 = p.ipVersion === 6;
-    // Order the endpoints so that both directions give the same key: A is the lower (address, port).
-    // Compared, not subtracted: the words are signed 32-bit and a difference can leave that range.
-    let cmp = order(p.src0, p.dst0);
-    if (cmp === 0 && v6) cmp = order(p.src1, p.dst1) || order(p.src2, p.dst2) || order(p.src3, p.dst3);
-    const srcIsA = !(cmp > 0 || (cmp === 0 && p.srcPort > p.dstPort));
-    k[0] = (p.proto | (p.vlan << 8) | (v6 ? 0x1000000 : 0)) >>> 0;
-    if (srcIsA) {
-      k[1] = p.src0;
-      k[2] = p.src1;
-      k[3] = p.src2;
-      k[4] = p.src3;
-      k[5] = p.dst0;
-      k[6] = p.dst1;
-      k[7] = p.dst2;
-      k[8] = p.dst3;
-      k[9] = ((p.srcPort << 16) | p.dstPort) >>> 0;
+    const w0 = p.proto | (p.vlan << 8) | (v6 ? 0x1000000 : 0);
+    let s = NONE;
+    let srcIsA: boolean;
+    let h = -1;
+    // Most packets belong to the previous packet's flow (a video frame is a burst of packets, and
+    // replies follow requests): check that before building and hashing the key.
+    const ls = this.lastSlot;
+    if (ls !== NONE && w0 === this.lastW0 && this.sameAsLast(p, v6)) {
+      s = ls;
+      srcIsA = this.lastSrcIsA;
+    } else if (ls !== NONE && w0 === this.lastW0 && this.reverseOfLast(p, v6)) {
+      s = ls;
+      srcIsA = !this.lastSrcIsA;
     } else {
-      k[1] = p.dst0;
-      k[2] = p.dst1;
-      k[3] = p.dst2;
-      k[4] = p.dst3;
-      k[5] = p.src0;
-      k[6] = p.src1;
-      k[7] = p.src2;
-      k[8] = p.src3;
-      k[9] = ((p.dstPort << 16) | p.srcPort) >>> 0;
+      // Order the endpoints so that both directions give the same key: A is the lower (address,
+      // port). Compared, not subtracted: the words are signed 32-bit and a difference can leave that range.
+      let cmp = order(p.src0, p.dst0);
+      if (cmp === 0 && v6) cmp = order(p.src1, p.dst1) || order(p.src2, p.dst2) || order(p.src3, p.dst3);
+      srcIsA = !(cmp > 0 || (cmp === 0 && p.srcPort > p.dstPort));
+      h = this.fillKey(p, srcIsA, w0, v6);
+      s = this.find(h);
     }
-    if (!v6) k[2] = k[3] = k[4] = k[6] = k[7] = k[8] = 0;
-    const h = hashKey(k);
-    let s = this.find(h);
     // Idle by the packet's own time: the lazy lists may not have expired the slot yet.
     if (s !== NONE && tsMs - this.endMs[s] >= this.idleMs[this.list[s]]) {
       this.finishSlot(s, this.list[s] === L_CLOSING ? R_END : R_IDLE);
@@ -245,6 +250,7 @@ export class FlowTable<M = unknown> {
       s = NONE;
     }
     if (s === NONE) {
+      if (h < 0) h = this.fillKey(p, srcIsA, w0, v6);
       s = this.insert(h, p, srcIsA, recordNo);
     } else if (Number.isNaN(this.startMs[s])) {
       // Restarted after an active timeout: the new record starts now.
@@ -253,6 +259,7 @@ export class FlowTable<M = unknown> {
       this.ageUnlink(s);
       this.ageAppend(s);
     }
+    if (s !== ls) this.rememberLast(p, s, srcIsA, w0);
     const fromOrig = (this.origIsA[s] === 1) === srcIsA;
     if (fromOrig) {
       this.gaps.note(s, 0, ++this.origPackets[s], tsMs);
@@ -312,6 +319,83 @@ export class FlowTable<M = unknown> {
         this.inspecting[s] = 0;
       }
     }
+  }
+
+  /** Fills `this.k` with the flow key (endpoint A first) and returns its hash. */
+  private fillKey(p: PacketFields, srcIsA: boolean, w0: number, v6: boolean): number {
+    const k = this.k;
+    k[0] = w0;
+    if (srcIsA) {
+      k[1] = p.src0;
+      k[2] = p.src1;
+      k[3] = p.src2;
+      k[4] = p.src3;
+      k[5] = p.dst0;
+      k[6] = p.dst1;
+      k[7] = p.dst2;
+      k[8] = p.dst3;
+      k[9] = (p.srcPort << 16) | p.dstPort;
+    } else {
+      k[1] = p.dst0;
+      k[2] = p.dst1;
+      k[3] = p.dst2;
+      k[4] = p.dst3;
+      k[5] = p.src0;
+      k[6] = p.src1;
+      k[7] = p.src2;
+      k[8] = p.src3;
+      k[9] = (p.dstPort << 16) | p.srcPort;
+    }
+    if (!v6) k[2] = k[3] = k[4] = k[6] = k[7] = k[8] = 0;
+    return hashKey(k);
+  }
+
+  private sameAsLast(p: PacketFields, v6: boolean): boolean {
+    return (
+      p.src0 === this.lastSrc0 &&
+      p.dst0 === this.lastDst0 &&
+      p.srcPort === this.lastSrcPort &&
+      p.dstPort === this.lastDstPort &&
+      (!v6 ||
+        (p.src1 === this.lastSrc1 &&
+          p.src2 === this.lastSrc2 &&
+          p.src3 === this.lastSrc3 &&
+          p.dst1 === this.lastDst1 &&
+          p.dst2 === this.lastDst2 &&
+          p.dst3 === this.lastDst3))
+    );
+  }
+
+  private reverseOfLast(p: PacketFields, v6: boolean): boolean {
+    return (
+      p.src0 === this.lastDst0 &&
+      p.dst0 === this.lastSrc0 &&
+      p.srcPort === this.lastDstPort &&
+      p.dstPort === this.lastSrcPort &&
+      (!v6 ||
+        (p.src1 === this.lastDst1 &&
+          p.src2 === this.lastDst2 &&
+          p.src3 === this.lastDst3 &&
+          p.dst1 === this.lastSrc1 &&
+          p.dst2 === this.lastSrc2 &&
+          p.dst3 === this.lastSrc3))
+    );
+  }
+
+  private rememberLast(p: PacketFields, s: number, srcIsA: boolean, w0: number): void {
+    this.lastSlot = s;
+    this.lastSrcIsA = srcIsA;
+    this.lastW0 = w0;
+    this.lastSrc0 = p.src0;
+    this.lastSrc1 = p.src1;
+    this.lastSrc2 = p.src2;
+    this.lastSrc3 = p.src3;
+    this.lastDst0 = p.dst0;
+    this.lastDst1 = p.dst1;
+    this.lastDst2 = p.dst2;
+    this.lastDst3 = p.dst3;
+    this.lastSrcPort = p.srcPort;
+    this.lastDstPort = p.dstPort;
   }
 
   /** Emits every flow still open (end of input), oldest first. */
@@ -559,6 +643,7 @@ export class FlowTable<M = unknown> {
     this.lruUnlink(s, this.list[s]);
     this.ageUnlink(s);
     this.meta[s] = undefined;
+    if (s === this.lastSlot) this.lastSlot = NONE;
     this.free[this.freeTop++] = s;
     this.count--;
   }
