@@ -1,20 +1,36 @@
 /**
- * Store benchmark: flows/s written into the embedded store (encoding included) and the time of a
- * typical analyst query (top peers per device over one day) on N stored flows.
+ * Store benchmark: flows written into the embedded store (encoding included), where the time goes
+ * (encoding in Node, the engine's insert, background merges), and the time of typical analyst
+ * queries on N stored flows.
  *
- *   npm run build && node dist/bench/store-bench.js [--rows 1000000] [--total 10000000] [--data DIR]
+ *   npm run build && node dist/bench/store-bench.js [--rows 1000000] [--total 10000000] [--runs 3]
+ *       [--batch 50000] [--formats] [--data DIR] [--keep]
  *
- * `--rows`: flows timed for the write figure (pre-generated, so the figure is encode + insert).
+ * `--rows`: flows timed for the write figures: four batches of pre-generated flows, cycled, so the
+ * figures are encode + insert, not generation, and, as in an ingest, only a few batches are alive
+ * (a pool of 1 M live flows made every major GC mark ~400 MB: a third of the write's CPU). Each timed phase runs `--runs` times on an
+ * emptied table; figures are medians with the range. `--batch`: rows per `FlowWriter.write`, as
+ * the ingest pipeline hands them over. `--formats`: the engine's insert of the same rows as
+ * Native, Native without LowCardinality and RowBinary (the last two converted by chDB itself).
  * `--total`: flows in the store for the query figures (the rest is written untimed).
+ * CPU is process.cpuUsage(): every thread of the process, chDB's engine threads included.
  * Figures go to stdout as a small table; nothing here asserts timings.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writevSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Flow } from '../model/index.js';
-import { FlowBlock, FlowWriter, openStore, type Store } from '../store/index.js';
+import { FLOW_FIELDS, type Flow } from '../model/index.js';
+import {
+  FLOW_INSERT_COLUMNS,
+  FLOW_NATIVE_STRUCTURE,
+  FlowBlock,
+  FlowWriter,
+  MAX_INSERT_ROWS,
+  openStore,
+  type Store,
+} from '../store/index.js';
 import { SyntheticFlows } from './store-synthetic-flows.js';
 
 const { values: args } = parseArgs({
@@ -22,81 +38,211 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     total: { type: 'string', default: '10000000' },
     batch: { type: 'string', default: '50000' },
+    runs: { type: 'string', default: '3' },
+    formats: { type: 'boolean', default: false },
     data: { type: 'string' },
     keep: { type: 'boolean', default: false },
-    'stop-merges': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
 const TOTAL = Math.max(Number(args.total), ROWS);
 const BATCH = Number(args.batch);
+const RUNS = Math.max(1, Number(args.runs));
+const POOL = Math.min(ROWS, 4 * BATCH);
+/** Rows of the engine-only figures (prepared files on disk). */
+const ENGINE_ROWS = Math.min(ROWS, 1_000_000);
 const DAY = Date.UTC(2026, 10, 26);
 
 const results: Array<[string, string, string]> = [];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [r, performance.now() - t0];
+interface Sample {
+  /** flows per wall second */
+  wall: number;
+  /** flows per CPU second, all threads */
+  cpu: number;
 }
 
-/** CPU ms of this process (every thread: V8, chDB's engine threads) while `fn` runs. */
-async function cpuTimed<T>(fn: () => Promise<T>): Promise<[T, number, number]> {
+/** Runs `fn` (which handles `rows` flows) and measures wall and CPU time. */
+async function measure(rows: number, fn: () => Promise<void>): Promise<Sample> {
   const c0 = process.cpuUsage();
-  const [r, ms] = await timed(fn);
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return [r, ms, (c.user + c.system) / 1000];
+  return { wall: (rows / ms) * 1000, cpu: (rows / ((c.user + c.system) / 1000)) * 1000 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const range = (xs: number[]): string =>
+  xs.length > 1 ? ` (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : '';
+
+function report(what: string, samples: Sample[], note: string): void {
+  const wall = samples.map((s) => s.wall);
+  const cpu = samples.map((s) => s.cpu);
+  results.push([
+    what,
+    `${fmt(median(wall))} flows/s${range(wall)}`,
+    `${fmt(median(cpu))} flows per CPU-s${range(cpu)}; ${note}`,
+  ]);
+}
+
+/** Waits until the engine runs no merge (four quiet checks in a row). */
+async function mergesSettled(store: Store): Promise<void> {
+  for (let quiet = 0; quiet < 4; ) {
+    await new Promise((ok) => setTimeout(ok, 250));
+    const [m] = await store.rows<{ n: string }>('SELECT count() AS n FROM system.merges');
+    quiet = Number(m.n) === 0 ? quiet + 1 : 0;
+  }
+}
+
+async function activeParts(store: Store): Promise<number> {
+  const [p] = await store.rows<{ n: string }>(
+    "SELECT count() AS n FROM system.parts WHERE table = 'flows' AND active",
+  );
+  return Number(p.n);
+}
+
+/** Writes the batches as Native files of up to MAX_INSERT_ROWS rows (as FlowWriter sends them). */
+function nativeFiles(dir: string, batches: Iterable<Flow[]>): string[] {
+  const block = new FlowBlock();
+  const files: string[] = [];
+  const flush = (): void => {
+    const path = join(dir, `block-${files.length}.native`);
+    const fd = openSync(path, 'w');
+    writevSync(fd, block.chunks());
+    closeSync(fd);
+    files.push(path);
+    block.reset();
+  };
+  for (const b of batches) {
+    block.add(b);
+    if (block.rows >= MAX_INSERT_ROWS) flush();
+  }
+  if (block.rows > 0) flush();
+  return files;
+}
+
+async function insertFiles(store: Store, files: string[], format: string, structure: string): Promise<void> {
+  for (const path of files) {
+    await store.command(
+      `INSERT INTO flows (${FLOW_INSERT_COLUMNS.join(', ')}) SELECT * FROM file({path:String}, {format:String}, {structure:String})`,
+      { path, format, structure },
+    );
+  }
 }
 
 async function main(): Promise<void> {
   const dir = args.data ?? mkdtempSync(join(tmpdir(), 'camwatch-bench-'));
   const gen = new SyntheticFlows();
   const store: Store = await openStore({ dataDir: dir, ttlDays: 0 });
+  const loadBefore = load();
   try {
-    // 1. Encoding alone.
-    const batches: Flow[][] = [];
+    const pool: Flow[][] = [];
     let k = 0;
     const stamp = (b: Flow[]): Flow[] => {
       const id = `bench-${k++ % 10}`;
       for (const f of b) f.ingestId = id;
       return b;
     };
-    for (let n = 0; n < ROWS; n += BATCH) batches.push(stamp(gen.batch(Math.min(BATCH, ROWS - n), DAY)));
+    for (let n = 0; n < POOL; n += BATCH) pool.push(stamp(gen.batch(Math.min(BATCH, POOL - n), DAY)));
+    const batches = function* (rows = ROWS): Generator<Flow[]> {
+      for (let n = 0, i = 0; n < rows; i++) {
+        const b = pool[i % pool.length];
+        const take = Math.min(b.length, rows - n);
+        yield take === b.length ? b : b.slice(0, take);
+        n += take;
+      }
+    };
+
+    // 1. Encoding alone (the first run includes the JIT warming up).
     const block = new FlowBlock();
     let bytes = 0;
-    const [, encMs, encCpu] = await cpuTimed(async () => {
-      for (const b of batches) {
-        block.reset();
-        block.add(b);
-        for (const c of block.chunks()) bytes += c.length;
+    const enc: Sample[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      bytes = 0;
+      enc.push(
+        await measure(ROWS, async () => {
+          for (const b of batches()) {
+            block.reset();
+            block.add(b);
+            for (const c of block.chunks()) bytes += c.length;
+          }
+        }),
+      );
+    }
+    report('encode (Native)', enc, `${(bytes / ROWS).toFixed(0)} B/flow`);
+
+    // 2. The engine alone: the same rows as prepared files, merges paused.
+    await store.command('SYSTEM STOP MERGES flows');
+    const files = nativeFiles(dir, batches(ENGINE_ROWS));
+    const engineRuns = async (
+      what: string,
+      paths: string[],
+      format: string,
+      structure: string,
+    ): Promise<void> => {
+      const s: Sample[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        await store.command('TRUNCATE TABLE flows');
+        s.push(await measure(ENGINE_ROWS, () => insertFiles(store, paths, format, structure)));
       }
-    });
-    results.push([
-      'encode (Native)',
-      `${fmt((ROWS / encMs) * 1000)} flows/s`,
-      `${fmt((ROWS / encCpu) * 1000)} flows per CPU-s; ${(bytes / ROWS).toFixed(0)} B/row`,
-    ]);
+      report(what, s, `${fmt(ENGINE_ROWS)} rows in ${paths.length} inserts, merges paused`);
+    };
+    await engineRuns('engine insert, Native', files, 'Native', FLOW_NATIVE_STRUCTURE);
+    if (args.formats) {
+      const plain = FLOW_FIELDS.map(
+        (f) => `${f.column} ${f.chType.replace(/^LowCardinality\((.*)\)$/, '$1')}`,
+      ).join(', ');
+      for (const [format, structure, name] of [
+        ['Native', plain, 'engine insert, Native without LowCardinality'],
+        ['RowBinary', plain, 'engine insert, RowBinary'],
+      ]) {
+        const converted = files.map((f) => `${f}.${format}-plain`);
+        for (let i = 0; i < files.length; i++) {
+          await store.command(
+            'INSERT INTO FUNCTION file({out:String}, {format:String}, {structure:String}) ' +
+              "SELECT * FROM file({path:String}, 'Native', {structure:String})",
+            { out: converted[i], format, structure, path: files[i] },
+          );
+        }
+        await engineRuns(name, converted, format, structure);
+        for (const f of converted) unlinkSync(f);
+      }
+    }
+    for (const f of files) unlinkSync(f);
 
-    // 2. Encode + insert into the embedded store, pipelined as the ingest does it. With
-    //    --stop-merges the background merges (which compete for the same cores) wait until after.
-    if (args['stop-merges']) await store.command('SYSTEM STOP MERGES flows');
-    const writer = new FlowWriter(store);
-    const [, wMs, wCpu] = await cpuTimed(async () => {
-      for (const b of batches) await writer.write(b);
-      await writer.flush();
-    });
-    results.push([
-      'write flows (encode + insert)',
-      `${fmt((ROWS / wMs) * 1000)} flows/s`,
-      `${fmt(ROWS)} rows in ${(wMs / 1000).toFixed(2)} s; ${fmt((ROWS / wCpu) * 1000)} flows per CPU-s (all threads)`,
-    ]);
-    batches.length = 0;
-    if (args['stop-merges']) await store.command('SYSTEM START MERGES flows');
+    // 3. Encode + insert as the ingest does it (FlowWriter), merges paused.
+    const writeRuns = async (what: string, merges: boolean): Promise<void> => {
+      const s: Sample[] = [];
+      let parts = 0;
+      for (let r = 0; r < RUNS; r++) {
+        await store.command('TRUNCATE TABLE flows');
+        await store.command(merges ? 'SYSTEM START MERGES flows' : 'SYSTEM STOP MERGES flows');
+        s.push(
+          await measure(ROWS, async () => {
+            const writer = new FlowWriter(store);
+            for (const b of batches()) await writer.write(b);
+            await writer.flush();
+            if (merges) await mergesSettled(store);
+          }),
+        );
+        parts = await activeParts(store);
+      }
+      report(what, s, `${fmt(ROWS)} rows, ${parts} parts after`);
+    };
+    await writeRuns('write (encode + insert), merges paused', false);
+    // 4. The same with the background merges running, until they have settled.
+    await writeRuns('write, merges running, until they settle', true);
 
-    // 3. Fill up to TOTAL (untimed figure, still printed).
+    // 5. Fill up to TOTAL with fresh flows (untimed figure, still printed).
     let left = TOTAL - ROWS;
-    const [, fillMs] = await timed(async () => {
+    const writer = new FlowWriter(store);
+    const fill = await measure(Math.max(left, 1), async () => {
       while (left > 0) {
         const n = Math.min(BATCH, left);
         await writer.write(stamp(gen.batch(n, DAY)));
@@ -105,15 +251,11 @@ async function main(): Promise<void> {
       await writer.flush();
     });
     if (TOTAL > ROWS) {
-      results.push([
-        'write incl. generation',
-        `${fmt(((TOTAL - ROWS) / fillMs) * 1000)} flows/s`,
-        `${fmt(TOTAL - ROWS)} more rows`,
-      ]);
+      results.push(['write incl. generation', `${fmt(fill.wall)} flows/s`, `${fmt(TOTAL - ROWS)} more rows`]);
     }
     await store.command('OPTIMIZE TABLE flows FINAL');
 
-    // 4. Queries.
+    // 6. Queries.
     const day = {
       from: new Date(DAY).toISOString().slice(0, 19).replace('T', ' '),
       to: new Date(DAY + 86_400_000).toISOString().slice(0, 19).replace('T', ' '),
@@ -128,33 +270,31 @@ async function main(): Promise<void> {
       'SELECT peer_ip, any(peer_name) AS name, sum(orig_bytes + resp_bytes) AS bytes, count() AS n FROM flows ' +
       "WHERE device_ip = toIPv6({dev:String}) AND start >= toDateTime64({from:String}, 3, 'UTC') AND start < toDateTime64({to:String}, 3, 'UTC') " +
       'GROUP BY peer_ip ORDER BY bytes DESC LIMIT 10';
+    const timed = async (fn: () => Promise<unknown>): Promise<number> => {
+      const t0 = performance.now();
+      await fn();
+      return performance.now() - t0;
+    };
     for (let i = 0; i < 2; i++) await store.rows(topAll, day); // warm
-    const runs: number[] = [];
-    let rowsOut = 0;
-    for (let i = 0; i < 5; i++) {
-      const [r, ms] = await timed(() => store.rows(topAll, day));
-      rowsOut = r.length;
-      runs.push(ms);
-    }
-    runs.sort((a, b) => a - b);
+    const all: number[] = [];
+    for (let i = 0; i < 5; i++) all.push(await timed(() => store.rows(topAll, day)));
+    const [{ n: groups }] = await store.rows<{ n: string }>(`SELECT count() AS n FROM (${topAll})`, day);
     results.push([
       'top 5 peers of every device, one day',
-      `${runs[2].toFixed(0)} ms (median of 5)`,
-      `${fmt(TOTAL)} flows, ${fmt(rowsOut)} result rows`,
+      `${median(all).toFixed(0)} ms (median of 5)`,
+      `${fmt(TOTAL)} flows, ${fmt(Number(groups))} result rows`,
     ]);
     const one: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const [, ms] = await timed(() => store.rows(topOne, { ...day, dev: `10.20.0.${i + 1}` }));
-      one.push(ms);
+      one.push(await timed(() => store.rows(topOne, { ...day, dev: `10.20.0.${i + 1}` })));
     }
-    one.sort((a, b) => a - b);
     results.push([
       'top 10 peers of one device, one day',
-      `${one[2].toFixed(1)} ms (median of 5)`,
+      `${median(one).toFixed(1)} ms (median of 5)`,
       `${fmt(TOTAL)} flows`,
     ]);
-    // 5. Removing one ingest's rows (a tenth of the table), the two ways ClickHouse offers.
-    const [, lwMs] = await timed(() =>
+    // 7. Removing one ingest's rows (a tenth of the table), the two ways ClickHouse offers.
+    const lwMs = await timed(() =>
       store.command("DELETE FROM flows WHERE ingest_id = 'bench-1' SETTINGS lightweight_deletes_sync = 2"),
     );
     results.push([
@@ -162,7 +302,7 @@ async function main(): Promise<void> {
       `${fmt(lwMs)} ms`,
       `${fmt(TOTAL / 10)} of ${fmt(TOTAL)} rows`,
     ]);
-    const [, muMs] = await timed(() =>
+    const muMs = await timed(() =>
       store.command("ALTER TABLE flows DELETE WHERE ingest_id = 'bench-2' SETTINGS mutations_sync = 2"),
     );
     results.push([
@@ -171,21 +311,19 @@ async function main(): Promise<void> {
       `${fmt(TOTAL / 10)} of ${fmt(TOTAL)} rows`,
     ]);
 
-    // 6. SHA-256 of the input, the ledger's first pass over a file.
+    // 8. SHA-256 of the input, the ledger's first pass over a file.
     const blob = Buffer.alloc(256 << 20, 7);
-    const [, shaMs] = await timed(async () => createHash('sha256').update(blob).digest('hex'));
+    const shaMs = await timed(async () => createHash('sha256').update(blob).digest('hex'));
     results.push(['SHA-256 (ledger identity)', `${fmt((256 / shaMs) * 1000)} MB/s`, 'in memory, 256 MB']);
 
-    const [cnt] = await timed(() => store.rows<{ n: string }>('SELECT count() AS n FROM flows'));
-    const [size] = await timed(() =>
-      store.rows<{ b: string }>(
-        "SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE table = 'flows' AND active",
-      ),
+    const [cnt] = await store.rows<{ n: string }>('SELECT count() AS n FROM flows');
+    const [size] = await store.rows<{ b: string }>(
+      "SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE table = 'flows' AND active",
     );
     results.push([
       'stored',
-      `${fmt(Number(cnt[0].n))} rows`,
-      `${(Number(size[0].b) / Number(cnt[0].n)).toFixed(1)} B/row on disk`,
+      `${fmt(Number(cnt.n))} rows`,
+      `${(Number(size.b) / Number(cnt.n)).toFixed(1)} B/row on disk`,
     ]);
   } finally {
     await store.close();
@@ -193,7 +331,10 @@ async function main(): Promise<void> {
   }
   const w0 = Math.max(...results.map((r) => r[0].length));
   const w1 = Math.max(...results.map((r) => r[1].length));
-  process.stdout.write(`camwatch store bench (chDB embedded, node ${process.version})\n`);
+  process.stdout.write(
+    `camwatch store bench (chDB embedded, node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ` +
+      `${RUNS} runs, batches of ${fmt(BATCH)}; load average ${loadBefore} before, ${load()} after)\n`,
+  );
   for (const [a, b, c] of results) process.stdout.write(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}\n`);
 }
 
