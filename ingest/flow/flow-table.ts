@@ -101,6 +101,8 @@ export interface FlowTableStats {
 }
 
 const KEY_WORDS = 10;
+const LAST_SRC = 0;
+const LAST_DST = 5;
 const NONE = -1;
 // LRU lists, one per timeout class.
 const L_TCP = 0;
@@ -181,16 +183,8 @@ export class FlowTable<M = unknown> {
   private lastSlot = NONE;
   private lastSrcIsA = false;
   private lastW0 = 0;
-  private lastSrc0 = 0;
-  private lastSrc1 = 0;
-  private lastSrc2 = 0;
-  private lastSrc3 = 0;
-  private lastDst0 = 0;
-  private lastDst1 = 0;
-  private lastDst2 = 0;
-  private lastDst3 = 0;
-  private lastSrcPort = 0;
-  private lastDstPort = 0;
+  /** The previous packet's source words and port at LAST_SRC, destination at LAST_DST. */
+  private readonly last = new Int32Array(10);
   readonly stats: FlowTableStats = { flowsEmitted: 0, evicted: 0, peakFlows: 0 };
 
   constructor(
@@ -223,10 +217,10 @@ export class FlowTable<M = unknown> {
     // Most packets belong to the previous packet's flow (a video frame is a burst of packets, and
     // replies follow requests): check that before building and hashing the key.
     const ls = this.lastSlot;
-    if (ls !== NONE && w0 === this.lastW0 && this.sameAsLast(p, v6)) {
+    if (ls !== NONE && w0 === this.lastW0 && this.matchesLast(p, v6, LAST_SRC, LAST_DST)) {
       s = ls;
       srcIsA = this.lastSrcIsA;
-    } else if (ls !== NONE && w0 === this.lastW0 && this.reverseOfLast(p, v6)) {
+    } else if (ls !== NONE && w0 === this.lastW0 && this.matchesLast(p, v6, LAST_DST, LAST_SRC)) {
       s = ls;
       srcIsA = !this.lastSrcIsA;
     } else {
@@ -350,35 +344,24 @@ export class FlowTable<M = unknown> {
     return hashKey(k);
   }
 
-  private sameAsLast(p: PacketFields, v6: boolean): boolean {
+  /**
+   * Does the packet have the previous packet's endpoints, as they were (`src` at LAST_SRC, `dst` at
+   * LAST_DST) or swapped (the other way round)?
+   */
+  private matchesLast(p: PacketFields, v6: boolean, src: number, dst: number): boolean {
+    const l = this.last;
     return (
-      p.src0 === this.lastSrc0 &&
-      p.dst0 === this.lastDst0 &&
-      p.srcPort === this.lastSrcPort &&
-      p.dstPort === this.lastDstPort &&
+      p.src0 === l[src] &&
+      p.dst0 === l[dst] &&
+      p.srcPort === l[src + 4] &&
+      p.dstPort === l[dst + 4] &&
       (!v6 ||
-        (p.src1 === this.lastSrc1 &&
-          p.src2 === this.lastSrc2 &&
-          p.src3 === this.lastSrc3 &&
-          p.dst1 === this.lastDst1 &&
-          p.dst2 === this.lastDst2 &&
-          p.dst3 === this.lastDst3))
-    );
-  }
-
-  private reverseOfLast(p: PacketFields, v6: boolean): boolean {
-    return (
-      p.src0 === this.lastDst0 &&
-      p.dst0 === this.lastSrc0 &&
-      p.srcPort === this.lastDstPort &&
-      p.dstPort === this.lastSrcPort &&
-      (!v6 ||
-        (p.src1 === this.lastDst1 &&
-          p.src2 === this.lastDst2 &&
-          p.src3 === this.lastDst3 &&
-          p.dst1 === this.lastSrc1 &&
-          p.dst2 === this.lastSrc2 &&
-          p.dst3 === this.lastSrc3))
+        (p.src1 === l[src + 1] &&
+          p.src2 === l[src + 2] &&
+          p.src3 === l[src + 3] &&
+          p.dst1 === l[dst + 1] &&
+          p.dst2 === l[dst + 2] &&
+          p.dst3 === l[dst + 3]))
     );
   }
 
@@ -386,16 +369,17 @@ export class FlowTable<M = unknown> {
     this.lastSlot = s;
     this.lastSrcIsA = srcIsA;
     this.lastW0 = w0;
-    this.lastSrc0 = p.src0;
-    this.lastSrc1 = p.src1;
-    this.lastSrc2 = p.src2;
-    this.lastSrc3 = p.src3;
-    this.lastDst0 = p.dst0;
-    this.lastDst1 = p.dst1;
-    this.lastDst2 = p.dst2;
-    this.lastDst3 = p.dst3;
-    this.lastSrcPort = p.srcPort;
-    this.lastDstPort = p.dstPort;
+    const l = this.last;
+    l[LAST_SRC] = p.src0;
+    l[LAST_SRC + 1] = p.src1;
+    l[LAST_SRC + 2] = p.src2;
+    l[LAST_SRC + 3] = p.src3;
+    l[LAST_SRC + 4] = p.srcPort;
+    l[LAST_DST] = p.dst0;
+    l[LAST_DST + 1] = p.dst1;
+    l[LAST_DST + 2] = p.dst2;
+    l[LAST_DST + 3] = p.dst3;
+    l[LAST_DST + 4] = p.dstPort;
   }
 
   /** Emits every flow still open (end of input), oldest first. */
