@@ -26,7 +26,15 @@
  * The result carries every sub-score (0–1) so an analyst sees why, plus RITA's own score for comparison.
  */
 import { type RitaBeaconScore, ritaBeaconScore } from './rita-beacon.js';
-import { binomialTail, coefficientOfVariation, mad, median, round3 } from './robust-stats.js';
+import {
+  binomialTail,
+  coefficientOfVariation,
+  isSorted,
+  mad,
+  median,
+  round3,
+  sortedCopy,
+} from './robust-stats.js';
 
 /** Packet timing inside one flow, as a reader can summarise it while the flow is open. */
 export interface SessionTiming {
@@ -129,8 +137,11 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
   const burstMs = opts.burstMs ?? 1000;
   const window = Math.max(1, input.windowEndMs - input.windowStartMs);
 
-  const order = input.startsMs.map((_, i) => i).sort((a, b) => input.startsMs[a]! - input.startsMs[b]!);
-  const starts = order.map((i) => input.startsMs[i]!);
+  // The store sends each series sorted by start; only an unsorted input needs the index sort.
+  const order = isSorted(input.startsMs)
+    ? undefined
+    : input.startsMs.map((_, i) => i).sort((a, b) => input.startsMs[a]! - input.startsMs[b]!);
+  const starts = order ? order.map((i) => input.startsMs[i]!) : input.startsMs;
   const n = starts.length;
 
   // beats: merge bursts
@@ -139,7 +150,7 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
     if (events.length === 0 || t - events[events.length - 1]! >= burstMs) events.push(t);
   const gaps: number[] = [];
   for (let i = 1; i < events.length; i++) gaps.push(events[i]! - events[i - 1]!);
-  const sortedGaps = [...gaps].sort((a, b) => a - b);
+  const sortedGaps = sortedCopy(gaps);
   const m = sortedGaps.length > 0 ? median(sortedGaps) : 0;
   const jitter = sortedGaps.length > 0 ? mad(sortedGaps, m) : 0;
   const tol = Math.max(tolFrac * m, minTol);
@@ -166,7 +177,7 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
   let size: number | undefined;
   let medianBytes: number | undefined;
   if (input.bytes && input.bytes.length >= 3) {
-    const sb = [...input.bytes].sort((a, b) => a - b);
+    const sb = sortedCopy(input.bytes);
     const mb = median(sb);
     medianBytes = mb;
     const st = Math.max((opts.sizeToleranceFrac ?? 0.2) * mb, opts.sizeToleranceBytes ?? 32);
@@ -175,7 +186,7 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
     const madScore = mb >= 1 ? Math.max(0, (mb - mad(sb, mb)) / mb) : 0;
     size = 0.5 * (within / sb.length) + 0.5 * madScore;
   } else if (input.bytes && input.bytes.length > 0) {
-    medianBytes = median([...input.bytes].sort((a, b) => a - b));
+    medianBytes = median(sortedCopy(input.bytes));
   }
 
   // coverage and period-adapted histogram
@@ -199,10 +210,10 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
   // split sessions: the next flow starts where the previous ended
   let splitSession = false;
   if (input.endsMs && input.endsMs.length === n && n >= 3 && m > 0) {
-    const ends = order.map((i) => input.endsMs![i]!);
-    const idle: number[] = [];
-    for (let i = 1; i < n; i++) idle.push(Math.max(0, starts[i]! - ends[i - 1]!));
-    idle.sort((a, b) => a - b);
+    const ends = order ? order.map((i) => input.endsMs![i]!) : input.endsMs;
+    const idle = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) idle[i - 1] = Math.max(0, starts[i]! - ends[i - 1]!);
+    idle.sort();
     splitSession = median(idle) <= Math.max(0.05 * m, minTol);
   }
 

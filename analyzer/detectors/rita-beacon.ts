@@ -11,7 +11,7 @@
  *   dur       = max(coverage, consistency) when ≥ 6 bins are non-empty, else 0
  *   score     = round3(0.25·ts + 0.25·ds + 0.25·dur + 0.25·hist)
  */
-import { bowleySkew, coefficientOfVariation, mad, median, round3 } from './robust-stats.js';
+import { bowleySkew, coefficientOfVariation, mad, median, round3, sortedCopy } from './robust-stats.js';
 
 export interface RitaBeaconScore {
   ts: number;
@@ -62,15 +62,15 @@ export function ritaBeaconScore(
   const durMin = opts.durationMinHoursSeen ?? 6;
   const ideal = opts.consistencyIdealHoursSeen ?? 12;
 
-  const ts = [...tsSec].sort((a, b) => a - b);
-  const deltas: number[] = [];
+  const ts = sortedCopy(tsSec);
+  const nonZero: number[] = [];
   for (let i = 1; i < ts.length; i++) {
     const d = ts[i]! - ts[i - 1]!;
-    if (d !== 0) deltas.push(d);
+    if (d !== 0) nonZero.push(d);
   }
-  deltas.sort((a, b) => a - b);
+  const deltas = sortedCopy(nonZero);
   const tsScore = ts.length >= 4 && deltas.length >= 3 ? dispersionScore(deltas, 1) : 0;
-  const sizes = [...bytes].sort((a, b) => a - b);
+  const sizes = sortedCopy(bytes);
   const dsScore = sizes.length >= 3 ? dispersionScore(sizes, 0) : 0;
 
   // histogram of connection counts over equal bins of the dataset window

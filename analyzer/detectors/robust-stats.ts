@@ -79,3 +79,19 @@ export function binomialTail(n: number, k: number, p: number): number {
 }
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * A numerically sorted copy. A Float64Array sorts numbers without a comparator call per comparison:
+ * ~5x faster than `[...xs].sort((a, b) => a - b)` on the 1 000-element series of a beacon, with the
+ * same order for finite numbers (bench/analysis-bench.ts: beacon scoring was a third of analyze's
+ * Node time on 10 M flows).
+ */
+export function sortedCopy(xs: ArrayLike<number>): Float64Array {
+  return Float64Array.from(xs).sort();
+}
+
+/** Whether `xs` is in non-decreasing order. */
+export function isSorted(xs: ArrayLike<number>): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i]! < xs[i - 1]!) return false;
+  return true;
+}

@@ -36,6 +36,9 @@ import {
 } from './flow-view.js';
 
 export const PEER_SUMMARY_SQL = `/* camwatch: peer-summary */
+WITH if(flows >= {minConnections:UInt32} OR notEmpty(sessions),
+    arraySort(groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))),
+    []) AS series
 SELECT
   ${DEV_TEXT} AS device_ip,
   ${PEER_KEY_OF_GROUP} AS peer_key,
@@ -57,9 +60,9 @@ SELECT
   arraySort(groupArrayIf(1000)(
     (toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), pkts_out, gap_median_out, gap_mad_out),
     pkts_out >= {minSessionPackets:UInt32} AND gap_median_out >= {minSessionGapMs:UInt32})) AS sessions,
-  if(flows >= {minConnections:UInt32} OR notEmpty(sessions),
-    arraySort(groupArray(86400)((toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), bytes_out))),
-    []) AS series,
+  series.1 AS series_starts,
+  series.2 AS series_ends,
+  series.3 AS series_bytes,
   count() OVER (PARTITION BY name_key, ip_key) AS devices
 FROM (${FLOW_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
@@ -119,27 +122,18 @@ export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
   });
 }
 
-function seriesOf(rawSeries: unknown, rawSessions: unknown): ConnectionSeries | undefined {
-  const series = (rawSeries as number[][]) ?? [];
-  if (series.length === 0) return undefined;
-  const n = series.length;
-  const startsMs = new Array<number>(n);
-  const endsMs = new Array<number>(n);
-  const bytes = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const t = series[i]!;
-    startsMs[i] = num(t[0]);
-    endsMs[i] = num(t[1]);
-    bytes[i] = num(t[2]);
-  }
-  const sessions = ((rawSessions as unknown[][]) ?? []).map((t) => ({
-    startMs: num(t[0]),
-    endMs: num(t[1]),
-    packets: num(t[2]),
-    gapMedianMs: num(t[3]),
-    gapMadMs: num(t[4]),
+/** The series as the query sends it: three arrays (no array per connection to parse and collect). */
+function seriesOf(r: Record<string, unknown>): ConnectionSeries | undefined {
+  const startsMs = r.series_starts as number[] | undefined;
+  if (!startsMs?.length) return undefined;
+  const sessions = ((r.sessions as number[][]) ?? []).map((t) => ({
+    startMs: t[0]!,
+    endMs: t[1]!,
+    packets: t[2]!,
+    gapMedianMs: t[3]!,
+    gapMadMs: t[4]!,
   }));
-  return { startsMs, endsMs, bytes, sessions };
+  return { startsMs, endsMs: r.series_ends as number[], bytes: r.series_bytes as number[], sessions };
 }
 
 /**
@@ -165,8 +159,8 @@ export async function queryPeerSummaries(
     names: (r.names as string[]) ?? [],
     nameSource: str(r.name_source),
     peerIps: (r.peer_ips as string[]) ?? [],
-    ports: ((r.ports as unknown[]) ?? []).map(num),
-    protos: ((r.protos as unknown[]) ?? []).map(num),
+    ports: (r.ports as number[]) ?? [],
+    protos: (r.protos as number[]) ?? [],
     flows: num(r.flows),
     bytesOut: num(r.sum_out),
     bytesIn: num(r.sum_in),
@@ -183,6 +177,6 @@ export async function queryPeerSummaries(
     deviceSite: str(r.dev_site),
     flowRefs: flowRefsOf(r.flow_refs),
     devices: num(r.devices),
-    series: seriesOf(r.series, r.sessions),
+    series: seriesOf(r),
   }));
 }
