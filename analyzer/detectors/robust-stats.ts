@@ -87,7 +87,8 @@ export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
  * Node time on 10 M flows).
  */
 export function sortedCopy(xs: ArrayLike<number>): Float64Array {
-  return Float64Array.from(xs).sort();
+  // `new Float64Array(array)` copies by index; `Float64Array.from` walks the iterator (3x slower here)
+  return new Float64Array(xs as ArrayLike<number>).sort();
 }
 
 /** Whether `xs` is in non-decreasing order. */
