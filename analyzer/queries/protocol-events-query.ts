@@ -54,7 +54,7 @@ export const PROTOCOL_KIND_SQL = `multiIf(
     NOT inbound AND NOT peer_local AND (stun != '' OR ssdp != '' OR pport IN (3478, 3479, 5349)), 'nat-traversal',
     '')`;
 
-export const PROTOCOL_EVENTS_SQL = `
+export const PROTOCOL_EVENTS_SQL = `/* camwatch: protocol-events */
 SELECT
   ${DEV_TEXT} AS device_ip,
   kind,
