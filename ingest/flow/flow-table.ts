@@ -318,28 +318,18 @@ export class FlowTable<M = unknown> {
   /** Fills `this.k` with the flow key (endpoint A first) and returns its hash. */
   private fillKey(p: PacketFields, srcIsA: boolean, w0: number, v6: boolean): number {
     const k = this.k;
+    const src = srcIsA ? 1 : 5;
+    const dst = srcIsA ? 5 : 1;
     k[0] = w0;
-    if (srcIsA) {
-      k[1] = p.src0;
-      k[2] = p.src1;
-      k[3] = p.src2;
-      k[4] = p.src3;
-      k[5] = p.dst0;
-      k[6] = p.dst1;
-      k[7] = p.dst2;
-      k[8] = p.dst3;
-      k[9] = (p.srcPort << 16) | p.dstPort;
-    } else {
-      k[1] = p.dst0;
-      k[2] = p.dst1;
-      k[3] = p.dst2;
-      k[4] = p.dst3;
-      k[5] = p.src0;
-      k[6] = p.src1;
-      k[7] = p.src2;
-      k[8] = p.src3;
-      k[9] = (p.dstPort << 16) | p.srcPort;
-    }
+    k[src] = p.src0;
+    k[src + 1] = p.src1;
+    k[src + 2] = p.src2;
+    k[src + 3] = p.src3;
+    k[dst] = p.dst0;
+    k[dst + 1] = p.dst1;
+    k[dst + 2] = p.dst2;
+    k[dst + 3] = p.dst3;
+    k[9] = srcIsA ? (p.srcPort << 16) | p.dstPort : (p.dstPort << 16) | p.srcPort;
     if (!v6) k[2] = k[3] = k[4] = k[6] = k[7] = k[8] = 0;
     return hashKey(k);
   }

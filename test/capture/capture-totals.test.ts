@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FlowTableOptions } from '../../ingest/index.js';
 import { data, ROOT } from '../helpers/paths.js';
-import { readFlows, totalBytes, totalPackets } from '../helpers/read-flows.js';
+import { NO_TIMEOUTS, readFlows, totalBytes, totalPackets } from '../helpers/read-flows.js';
 
 /** Values computed by tshark/capinfos (test/fixtures/captures/make-expected.sh), not by camwatch. */
 interface Expected {
@@ -19,16 +18,6 @@ interface Expected {
 const fixture = JSON.parse(readFileSync(`${ROOT}/test/fixtures/captures/expected.json`, 'utf8')) as {
   captures: Record<string, Expected>;
   packetsBeforeError: Record<string, number>;
-};
-
-/** No timeouts: one flow per conversation, as tshark's tuple count has it. */
-const NO_TIMEOUTS: FlowTableOptions = {
-  tcpIdleMs: 1e15,
-  udpIdleMs: 1e15,
-  otherIdleMs: 1e15,
-  activeMs: 1e15,
-  closedLingerMs: 1e15,
-  maxFlows: 1_000_000,
 };
 
 /**

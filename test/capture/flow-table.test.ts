@@ -142,6 +142,17 @@ describe('timeouts', () => {
   });
 });
 
+/** A small UDP datagram from the camera to the NVR's port 554. */
+const udpToNvr = (t: number, sport: number): TestPacket => ({
+  t,
+  src: CAM,
+  dst: '10.20.0.10',
+  proto: 'udp',
+  sport,
+  dport: 554,
+  payload: 10,
+});
+
 describe('bounded table', () => {
   it('evicts the least recently active flows when full, counts them, and loses no packet', async () => {
     const packets: TestPacket[] = [];
@@ -167,15 +178,7 @@ describe('bounded table', () => {
   });
 
   it('a flow seen again is not the least recently active any more', async () => {
-    const udp = (t: number, sport: number): TestPacket => ({
-      t,
-      src: CAM,
-      dst: '10.20.0.10',
-      proto: 'udp',
-      sport,
-      dport: 554,
-      payload: 10,
-    });
+    const udp = udpToNvr;
     // Flows 0..3 fill the table; 0 and 1 speak again; two new flows must push out 2 and 3.
     const packets = [0, 1, 2, 3].map((i) => udp(T0 + i, 10000 + i));
     packets.push(udp(T0 + 4, 10000), udp(T0 + 5, 10001), udp(T0 + 6, 10004), udp(T0 + 7, 10005));
@@ -186,15 +189,7 @@ describe('bounded table', () => {
 
   it('a packet after the idle timeout starts a new flow even between expiry checks', async () => {
     // Two packets 60 s apart on a 60 s UDP idle timeout: two records (idle expiry is endMs + idle ≤ now).
-    const p = (t: number, sport = 5000): TestPacket => ({
-      t,
-      src: CAM,
-      dst: '10.20.0.10',
-      proto: 'udp',
-      sport,
-      dport: 554,
-      payload: 10,
-    });
+    const p = (t: number, sport = 5000): TestPacket => udpToNvr(t, sport);
     // Another flow's packet at +60.2 s runs the (once a second) expiry check just before +60.5 s.
     const { flows } = await flowsOf([p(T0), p(T0 + 0.5), p(T0 + 60.2, 6000), p(T0 + 60.5)], {
       udpIdleMs: 60_000,

@@ -3,20 +3,9 @@ import { resolve } from 'node:path';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { GAP_RING, MIN_GAPS, PacketGaps } from '../../ingest/flow/packet-gaps.js';
-import type { FlowTableOptions } from '../../ingest/index.js';
 import type { Flow } from '../../model/index.js';
 import { DATA, ROOT } from '../helpers/paths.js';
-import { readFlows } from '../helpers/read-flows.js';
-
-/** One record per 5-tuple as far as timeouts go (TCP close and port reuse still split). */
-const NO_TIMEOUTS: FlowTableOptions = {
-  tcpIdleMs: 1e15,
-  udpIdleMs: 1e15,
-  otherIdleMs: 1e15,
-  activeMs: 1e15,
-  closedLingerMs: 1e15,
-  maxFlows: 1_000_000,
-};
+import { NO_TIMEOUTS, readFlows } from '../helpers/read-flows.js';
 
 interface Expected {
   packets: number;
