@@ -24,6 +24,7 @@ import {
   flowColumn,
   flowsTable,
   INGESTS_TABLE,
+  ident,
   localName,
   MIGRATIONS_TABLE,
   type SchemaOptions,
@@ -33,6 +34,68 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   statements(o: SchemaOptions): string[];
+  /**
+   * A rebuild of a table that earlier migrations now create in its final shape: whether this store
+   * still needs the statements (a store they created does not, and `schemaSql` leaves them out).
+   * It may finish what an interrupted run left behind.
+   */
+  pending?(db: SqlRunner, o: SchemaOptions): Promise<boolean>;
+}
+
+/** The flows sorting key before migration 6, as `system.tables` spells it. */
+const FLOWS_KEY_BEFORE_6 = 'device_ip, start';
+/** Where migration 6 builds the re-sorted flows before swapping it in. */
+const RESORTED_FLOWS = 'flows_resorted';
+
+const onCluster = (o: SchemaOptions): string => (o.cluster ? ` ON CLUSTER ${ident(o.cluster)}` : '');
+
+/** Drops migration 6's copy (its Distributed table too in cluster mode). */
+function dropResortedSql(o: SchemaOptions): string[] {
+  const names = o.cluster ? [RESORTED_FLOWS, localName(RESORTED_FLOWS, o)] : [RESORTED_FLOWS];
+  // SYNC: the disk space (and a replica's path) is free when the statement returns, not minutes later.
+  return names.map((n) => `DROP TABLE IF EXISTS ${ident(o.database)}.${ident(n)}${onCluster(o)} SYNC`);
+}
+
+/**
+ * Migration 6's statements: a copy of `flows` (its own columns, whatever version added them, so
+ * `SELECT *` lines up) under the current sorting key, filled, swapped in, the old one dropped. Every
+ * step leaves all the rows in `flows`, so a run interrupted before the swap is simply run again
+ * (`resortFlowsPending` cleans up after one interrupted after it). In cluster mode the copy's
+ * Distributed table shards the rows as `flows` does, so each shard's rows go to its own copy.
+ */
+function resortFlowsSql(o: SchemaOptions): string[] {
+  const db = ident(o.database);
+  const flows = `${db}.${ident(localName('flows', o))}`;
+  const copy = `${db}.${ident(RESORTED_FLOWS)}`;
+  const [local, ...distributed] = createTableSql({ ...flowsTable(), name: RESORTED_FLOWS }, o);
+  // The generated column list replaced by `AS flows`: the engine, key, TTL and settings stay.
+  const localAsFlows = local.replace(/\n\([\s\S]*\n\)\nENGINE = /, ` AS ${flows}\nENGINE = `);
+  const fill = o.cluster
+    ? `INSERT INTO ${copy} SELECT * FROM ${db}.${ident('flows')} SETTINGS insert_distributed_sync = 1`
+    : `INSERT INTO ${copy} SELECT * FROM ${flows}`;
+  return [
+    ...dropResortedSql(o),
+    localAsFlows,
+    ...distributed,
+    fill,
+    `EXCHANGE TABLES ${flows} AND ${db}.${ident(localName(RESORTED_FLOWS, o))}${onCluster(o)}`,
+    ...dropResortedSql(o),
+  ];
+}
+
+/**
+ * Whether `flows` still has the old sorting key. A copy left by a run interrupted after the swap
+ * holds the old rows: dropped here, since `flows` has them all.
+ */
+async function resortFlowsPending(db: SqlRunner, o: SchemaOptions): Promise<boolean> {
+  const tables = await db.rows<{ name: string; sorting_key: string }>(
+    'SELECT name, sorting_key FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}',
+    { db: o.database, names: [localName('flows', o), localName(RESORTED_FLOWS, o)] },
+  );
+  const flows = tables.find((t) => t.name === localName('flows', o));
+  if (flows?.sorting_key === FLOWS_KEY_BEFORE_6) return true;
+  if (tables.length > 1) for (const sql of dropResortedSql(o)) await db.command(sql);
+  return false;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -64,6 +127,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'learned baselines',
     statements: (o) => [...createTableSql(BASELINES_TABLE, o), ...createTableSql(BASELINE_ENTRIES_TABLE, o)],
   },
+  {
+    // The analysis reads a device's outbound flows apart from the inbound ones (store/schema.ts).
+    version: 6,
+    name: 'flows sorted by device side first',
+    statements: resortFlowsSql,
+    pending: resortFlowsPending,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -83,7 +153,8 @@ export interface MigrationReport {
 
 /** All statements of a fresh schema, for review and for cluster operators who run DDL by hand. */
 export function schemaSql(o: SchemaOptions): string[] {
-  return [...createTableSql(MIGRATIONS_TABLE, o), ...MIGRATIONS.flatMap((m) => m.statements(o))];
+  const fresh = MIGRATIONS.filter((m) => !m.pending);
+  return [...createTableSql(MIGRATIONS_TABLE, o), ...fresh.flatMap((m) => m.statements(o))];
 }
 
 /** The text of store/schema.sql: the single-node schema at the default retention. */
@@ -119,7 +190,7 @@ export async function migrate(
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > upTo) continue;
-    for (const sql of m.statements(o)) await db.command(sql);
+    if (!m.pending || (await m.pending(db, o))) for (const sql of m.statements(o)) await db.command(sql);
     await db.command(
       // INSERT … SELECT, not VALUES: no inline data, which chDB would mix with a piped stdin.
       `INSERT INTO ${localName('schema_migrations', o)} (version, name, applied_at) ` +

@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS `default`.`flows`
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(start)
-ORDER BY (device_ip, start)
+ORDER BY (device_side, device_ip, start)
 TTL inserted_at + INTERVAL 90 DAY
 SETTINGS min_bytes_for_wide_part = 134217728;
 

@@ -61,8 +61,12 @@ export function flowsTable(): TableDef {
     engine: 'MergeTree',
     partitionBy: 'toYYYYMMDD(start)',
     // Analyst and detector queries are "this device (or all devices), this time range": the device
-    // first keeps one camera's rows together; start second makes the range a slice of it.
-    orderBy: '(device_ip, start)',
+    // keeps one camera's rows together; start after it makes the range a slice of it. The side first
+    // (three values: a device lookup is three ranges) keeps what the cameras opened apart from what
+    // was opened to them: the per-pair detectors read only the first. Measured on 10 M flows
+    // (bench/analysis-bench.ts): the peer summary read 13.4 M rows and 130 MB instead of 20 M and
+    // 320 MB. Stores made before migration 6 are re-sorted by it.
+    orderBy: '(device_side, device_ip, start)',
     ttlColumn: 'inserted_at',
     shardBy: 'cityHash64(device_ip)',
     // Insert parts stay "compact" (one file) until merges make them big: a 50k-row batch as a
