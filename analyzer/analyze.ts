@@ -11,7 +11,12 @@ import { type Alert, type AlertDraft, compareAlerts, type FlowRef } from './aler
 import { finishAlert } from './build-alert.js';
 import { scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
-import { type AnalysisWindow, type QueryRunner, queryDataRange } from './queries/flow-view.js';
+import {
+  type AnalysisWindow,
+  type QueryRunner,
+  queryDataRange,
+  queryLocalPeers,
+} from './queries/flow-view.js';
 import { type NewPeerBaseline, queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
 import { type ProtocolEvent, queryProtocolEvents } from './queries/protocol-events-query.js';
@@ -205,11 +210,17 @@ export async function analyze(
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
+  // The window's local peers once, for every query that needs them (flow-view.ts, ANALYSIS_VIEW_SQL).
+  const localPeers = queryLocalPeers(db, rules, w);
   const [range, summaries, events, newPeers] = await Promise.all([
     queryDataRange(db, w),
-    queryPeerSummaries(db, rules, w, beaconCfg.enabled ? (beaconCfg.minConnections ?? 4) : Infinity),
-    queryProtocolEvents(db, rules, w),
-    rules.detector('new-peer').enabled ? queryNewPeers(db, rules, w, opts.baseline) : Promise.resolve([]),
+    localPeers.then((l) =>
+      queryPeerSummaries(db, rules, w, beaconCfg.enabled ? (beaconCfg.minConnections ?? 4) : Infinity, l),
+    ),
+    localPeers.then((l) => queryProtocolEvents(db, rules, w, l)),
+    rules.detector('new-peer').enabled
+      ? localPeers.then((l) => queryNewPeers(db, rules, w, opts.baseline, l))
+      : Promise.resolve([]),
   ]);
   const pairKey = (dev: string, peer: string): string => `${dev}|${peer}`;
   const summaryByPair = new Map(summaries.map((s) => [pairKey(s.deviceIp, s.peerKey), s]));

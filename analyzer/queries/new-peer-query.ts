@@ -9,13 +9,15 @@
 
 import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
+  ANALYSIS_VIEW_SQL,
   type AnalysisWindow,
   DEV_TEXT,
-  FLOW_VIEW_SQL,
   flowViewSql,
+  type LocalPeers,
   num,
   PEER_KEY_OF_GROUP,
   type QueryRunner,
+  queryLocalPeers,
   viewParams,
 } from './flow-view.js';
 
@@ -28,7 +30,7 @@ const NEW_PEER_WHERE = 'NOT peer_local AND NOT inbound AND NOT protocol_only';
 export const NEW_PEER_PERIOD_SQL = `
 SELECT ${DEV_TEXT} AS device_ip, ${PEER_KEY_OF_GROUP} AS peer_key, count() AS flows,
   toUnixTimestamp64Milli(min(start)) AS first_ms
-FROM (${FLOW_VIEW_SQL})
+FROM (${ANALYSIS_VIEW_SQL})
 WHERE ${NEW_PEER_WHERE}
   AND dev IN (SELECT dev FROM (${flowViewSql('baselineSinceMs', 'baselineUntilMs')}))
   AND (dev, name_key, ip_key) NOT IN (
@@ -57,7 +59,7 @@ WITH chosen AS (
 SELECT ${DEV_TEXT} AS device_ip, ${PEER_KEY_OF_GROUP} AS peer_key, count() AS flows,
   toUnixTimestamp64Milli(min(start)) AS first_ms,
   any(bname) AS baseline, any(bsince_ms) AS baseline_since_ms, any(buntil_ms) AS baseline_until_ms
-FROM (${FLOW_VIEW_SQL}) AS v
+FROM (${ANALYSIS_VIEW_SQL}) AS v
 INNER JOIN chosen ON v.dev = chosen.bdev
 WHERE ${NEW_PEER_WHERE}
   AND (dev, name_key, ip_key) NOT IN (
@@ -80,10 +82,15 @@ export async function queryNewPeers(
   rules: CompiledRules,
   w: AnalysisWindow,
   baseline: NewPeerBaseline = {},
+  localPeers?: LocalPeers,
 ): Promise<NewPeer[]> {
+  const windowParams = async () => ({
+    ...viewParams(rules, w),
+    localPeers: localPeers ?? (await queryLocalPeers(db, rules, w)),
+  });
   if ('sinceMs' in baseline) {
     const rows = await db.rows<Record<string, unknown>>(NEW_PEER_PERIOD_SQL, {
-      ...viewParams(rules, w),
+      ...(await windowParams()),
       baselineSinceMs: Math.floor(baseline.sinceMs),
       baselineUntilMs: Math.ceil(baseline.untilMs),
     });
@@ -103,7 +110,7 @@ export async function queryNewPeers(
   );
   if (num(have?.n) === 0) return [];
   const rows = await db.rows<Record<string, unknown>>(NEW_PEER_LEARNED_SQL, {
-    ...viewParams(rules, w),
+    ...(await windowParams()),
     baseline: name,
   });
   return rows.map((r) => ({

@@ -20,18 +20,20 @@
 import { SESSION_MIN_GAP_MS, SESSION_MIN_PACKETS, type SessionTiming } from '../detectors/beacon-score.js';
 import type { CompiledRules } from '../rules/compiled-rules.js';
 import {
+  ANALYSIS_VIEW_SQL,
   type AnalysisWindow,
   DEV_TEXT,
   FLOW_REFS_OF_GROUP,
-  FLOW_VIEW_SQL,
   GROUP_DEVICE,
   GROUP_PEER_PLACE,
   GROUP_VOLUME,
   JSON_NUMBERS,
+  type LocalPeers,
   num,
   PEER_IPS_OF_GROUP,
   PEER_KEY_OF_GROUP,
   type QueryRunner,
+  queryLocalPeers,
   viewParams,
 } from './flow-view.js';
 
@@ -64,7 +66,7 @@ SELECT
   series.2 AS series_ends,
   series.3 AS series_bytes,
   count() OVER (PARTITION BY name_key, ip_key) AS devices
-FROM (${FLOW_VIEW_SQL})
+FROM (${ANALYSIS_VIEW_SQL})
 WHERE NOT peer_local AND NOT inbound AND NOT protocol_only
 GROUP BY dev, name_key, ip_key
 ORDER BY device_ip, peer_key
@@ -139,15 +141,18 @@ function seriesOf(r: Record<string, unknown>): ConnectionSeries | undefined {
 /**
  * The pairs of the window. `minConnections`: the beacon detector's threshold for a pair's series
  * (Infinity when that detector is off: no series then, unless a session's own timing asks for one).
+ * `localPeers`: the window's (queryLocalPeers), when the caller has them already.
  */
 export async function queryPeerSummaries(
   db: QueryRunner,
   rules: CompiledRules,
   w: AnalysisWindow,
   minConnections: number,
+  localPeers?: LocalPeers,
 ): Promise<PeerSummary[]> {
   const rows = await db.rows<Record<string, unknown>>(PEER_SUMMARY_SQL, {
     ...viewParams(rules, w),
+    localPeers: localPeers ?? (await queryLocalPeers(db, rules, w)),
     minConnections: Math.min(minConnections, 0xffff_ffff),
     minSessionPackets: SESSION_MIN_PACKETS,
     minSessionGapMs: SESSION_MIN_GAP_MS,

@@ -22,16 +22,18 @@
 import type { CompiledRules } from '../rules/compiled-rules.js';
 import type { Detector } from '../rules/rule-types.js';
 import {
+  ANALYSIS_VIEW_SQL,
   type AnalysisWindow,
   DEV_TEXT,
   FLOW_REFS_OF_GROUP,
-  FLOW_VIEW_SQL,
   GROUP_DEVICE,
   GROUP_PEER_PLACE,
   GROUP_VOLUME,
+  type LocalPeers,
   num,
   PEER_IPS_OF_GROUP,
   type QueryRunner,
+  queryLocalPeers,
   viewParams,
 } from './flow-view.js';
 import { flowRefsOf, type PeerSummary } from './peer-summary-query.js';
@@ -80,7 +82,7 @@ FROM (
             kind = 'inbound-internet', concat('inbound:', toString(dport)),
             kind = 'ntp-public', 'ntp',
             row_peer_key) AS event_key
-  FROM (${FLOW_VIEW_SQL}))
+  FROM (${ANALYSIS_VIEW_SQL}))
 WHERE kind != ''
 GROUP BY dev, kind, event_key
 ORDER BY device_ip, kind, event_key`;
@@ -116,12 +118,17 @@ export interface ProtocolEvent {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** `localPeers`: the window's (queryLocalPeers), when the caller has them already. */
 export async function queryProtocolEvents(
   db: QueryRunner,
   rules: CompiledRules,
   w: AnalysisWindow,
+  localPeers?: LocalPeers,
 ): Promise<ProtocolEvent[]> {
-  const rows = await db.rows<Record<string, unknown>>(PROTOCOL_EVENTS_SQL, viewParams(rules, w));
+  const rows = await db.rows<Record<string, unknown>>(PROTOCOL_EVENTS_SQL, {
+    ...viewParams(rules, w),
+    localPeers: localPeers ?? (await queryLocalPeers(db, rules, w)),
+  });
   return rows.map((r) => ({
     deviceIp: String(r.device_ip),
     kind: String(r.kind) as Detector,
