@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { queryDataRange } from '../../analyzer/queries/flow-view.js';
+import { queryDataRange, queryLocalPeers } from '../../analyzer/queries/flow-view.js';
 import { queryNewPeers } from '../../analyzer/queries/new-peer-query.js';
 import { queryPeerSummaries } from '../../analyzer/queries/peer-summary-query.js';
 import { queryProtocolEvents } from '../../analyzer/queries/protocol-events-query.js';
@@ -107,6 +107,30 @@ describe('detector SQL on chDB', () => {
       '10.1.0.7 new.example.com',
       '10.1.0.8 dev.ezviz7.com',
     ]);
+  });
+
+  test('local peers: the window`s peer addresses inside the local networks, found once for every query', async () => {
+    const local = await queryLocalPeers(store, rules, WINDOW);
+    // 10/8, 192.168/16 and fc00::/7 peers of watched devices; 9.9.9.9 (no watched device) and the
+    // public peers are not local.
+    expect([...local].sort()).toEqual([
+      '::ffff:10.5.5.5',
+      '::ffff:10.9.0.10',
+      '::ffff:192.168.1.1',
+      'fd00::10',
+    ]);
+    expect(await queryPeerSummaries(store, rules, WINDOW, 4, local)).toEqual(
+      await queryPeerSummaries(store, rules, WINDOW, 4),
+    );
+    expect(await queryProtocolEvents(store, rules, WINDOW, local)).toEqual(
+      await queryProtocolEvents(store, rules, WINDOW),
+    );
+    expect(await queryNewPeers(store, rules, WINDOW, BASELINE, local)).toEqual(
+      await queryNewPeers(store, rules, WINDOW, BASELINE),
+    );
+    // Handed no local peer, every peer counts as outside: the set is what decides.
+    const summaries = await queryPeerSummaries(store, rules, WINDOW, 4, []);
+    expect(summaries.map((r) => r.peerKey)).toEqual(expect.arrayContaining(['10.9.0.10', '192.168.1.1']));
   });
 
   test('rare peers: how many devices contacted each peer key, and the fleet of the window', async () => {
