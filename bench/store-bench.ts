@@ -6,13 +6,14 @@
  *   npm run build && node dist/bench/store-bench.js [--rows 1000000] [--total 10000000] [--runs 3]
  *       [--batch 50000] [--formats] [--data DIR] [--keep]
  *
- * `--rows`: flows timed for the write figures: four batches of pre-generated flows, cycled, so the
- * figures are encode + insert, not generation, and, as in an ingest, only a few batches are alive
+ * `--rows`: flows timed for the write figures: a few batches of pre-generated flows (one insert's
+ * worth), cycled, so the figures are encode + insert, not generation, and, as in an ingest, only a
+ * few batches are alive
  * (a pool of 1 M live flows made every major GC mark ~400 MB: a third of the write's CPU). Each timed phase runs `--runs` times on an
  * emptied table; figures are medians with the range. `--batch`: rows per `FlowWriter.write`, as
- * the ingest pipeline hands them over. `--formats`: the engine's insert of the same rows as
+ * the ingest pipeline hands them over. `--insert-rows`: FlowWriter's largest insert. `--formats`: the engine's insert of the same rows as
  * Native, Native without LowCardinality and RowBinary (the last two converted by chDB itself).
- * `--total`: flows in the store for the query figures (the rest is written untimed).
+ * `--total`: fresh flows written (untimed) for the query and delete figures.
  * CPU is process.cpuUsage(): every thread of the process, chDB's engine threads included.
  * Figures go to stdout as a small table; nothing here asserts timings.
  */
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     total: { type: 'string', default: '10000000' },
     batch: { type: 'string', default: '50000' },
     runs: { type: 'string', default: '3' },
+    'insert-rows': { type: 'string', default: String(MAX_INSERT_ROWS) },
     formats: { type: 'boolean', default: false },
     data: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -48,7 +50,9 @@ const ROWS = Number(args.rows);
 const TOTAL = Math.max(Number(args.total), ROWS);
 const BATCH = Number(args.batch);
 const RUNS = Math.max(1, Number(args.runs));
-const POOL = Math.min(ROWS, 4 * BATCH);
+const INSERT_ROWS = Number(args['insert-rows']);
+/** Enough batches that one insert never holds a flow twice. */
+const POOL = Math.min(ROWS, Math.max(4 * BATCH, INSERT_ROWS + BATCH));
 /** Rows of the engine-only figures (prepared files on disk). */
 const ENGINE_ROWS = Math.min(ROWS, 1_000_000);
 const DAY = Date.UTC(2026, 10, 26);
@@ -107,7 +111,7 @@ async function activeParts(store: Store): Promise<number> {
   return Number(p.n);
 }
 
-/** Writes the batches as Native files of up to MAX_INSERT_ROWS rows (as FlowWriter sends them). */
+/** Writes the batches as Native files of up to INSERT_ROWS rows (as FlowWriter sends them). */
 function nativeFiles(dir: string, batches: Iterable<Flow[]>): string[] {
   const block = new FlowBlock();
   const files: string[] = [];
@@ -121,7 +125,7 @@ function nativeFiles(dir: string, batches: Iterable<Flow[]>): string[] {
   };
   for (const b of batches) {
     block.add(b);
-    if (block.rows >= MAX_INSERT_ROWS) flush();
+    if (block.rows >= INSERT_ROWS) flush();
   }
   if (block.rows > 0) flush();
   return files;
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
   try {
     const pool: Flow[][] = [];
     let k = 0;
+    /** Ten ingest ids in turn: the delete figures remove one of them. */
     const stamp = (b: Flow[]): Flow[] => {
       const id = `bench-${k++ % 10}`;
       for (const f of b) f.ingestId = id;
@@ -159,21 +164,21 @@ async function main(): Promise<void> {
       }
     };
 
-    // 1. Encoding alone (the first run includes the JIT warming up).
+    // 1. Encoding alone, after one untimed pass (the JIT warming up, and the collector done with
+    //    the pool just generated: its background marking counts in the process's CPU).
     const block = new FlowBlock();
     let bytes = 0;
     const enc: Sample[] = [];
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = -1; r < RUNS; r++) {
       bytes = 0;
-      enc.push(
-        await measure(ROWS, async () => {
-          for (const b of batches()) {
-            block.reset();
-            block.add(b);
-            for (const c of block.chunks()) bytes += c.length;
-          }
-        }),
-      );
+      const sample = await measure(ROWS, async () => {
+        for (const b of batches()) {
+          block.reset();
+          block.add(b);
+          for (const c of block.chunks()) bytes += c.length;
+        }
+      });
+      if (r >= 0) enc.push(sample);
     }
     report('encode (Native)', enc, `${(bytes / ROWS).toFixed(0)} B/flow`);
 
@@ -217,42 +222,68 @@ async function main(): Promise<void> {
     for (const f of files) unlinkSync(f);
 
     // 3. Encode + insert as the ingest does it (FlowWriter), merges paused.
-    const writeRuns = async (what: string, merges: boolean): Promise<void> => {
+    const writeRuns = async (what: string): Promise<void> => {
       const s: Sample[] = [];
       let parts = 0;
       for (let r = 0; r < RUNS; r++) {
         await store.command('TRUNCATE TABLE flows');
-        await store.command(merges ? 'SYSTEM START MERGES flows' : 'SYSTEM STOP MERGES flows');
         s.push(
           await measure(ROWS, async () => {
-            const writer = new FlowWriter(store);
+            const writer = new FlowWriter(store, undefined, INSERT_ROWS);
             for (const b of batches()) await writer.write(b);
             await writer.flush();
-            if (merges) await mergesSettled(store);
           }),
         );
         parts = await activeParts(store);
       }
       report(what, s, `${fmt(ROWS)} rows, ${parts} parts after`);
     };
-    await writeRuns('write (encode + insert), merges paused', false);
-    // 4. The same with the background merges running, until they have settled.
-    await writeRuns('write, merges running, until they settle', true);
+    await writeRuns('write (encode + insert), merges paused');
 
-    // 5. Fill up to TOTAL with fresh flows (untimed figure, still printed).
-    let left = TOTAL - ROWS;
-    const writer = new FlowWriter(store);
-    const fill = await measure(Math.max(left, 1), async () => {
-      while (left > 0) {
-        const n = Math.min(BATCH, left);
-        await writer.write(stamp(gen.batch(n, DAY)));
-        left -= n;
-      }
-      await writer.flush();
-    });
-    if (TOTAL > ROWS) {
-      results.push(['write incl. generation', `${fmt(fill.wall)} flows/s`, `${fmt(TOTAL - ROWS)} more rows`]);
+    // 4. The same with the background merges running, until they have settled, on fresh flows
+    //    (merged repeats of the pool compress to nothing and cost merges less). Generating the
+    //    flows is measured alone first and taken out.
+    const fresh: Sample[] = [];
+    let parts = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const generate = async (write: ((b: Flow[]) => Promise<void>) | undefined): Promise<Sample> => {
+        const g = new SyntheticFlows(2000, 600, 42 + r);
+        return measure(ROWS, async () => {
+          for (let n = 0; n < ROWS; n += BATCH) {
+            const b = stamp(g.batch(Math.min(BATCH, ROWS - n), DAY));
+            if (write) await write(b);
+          }
+        });
+      };
+      const alone = await generate(undefined);
+      await store.command('TRUNCATE TABLE flows');
+      await store.command('SYSTEM START MERGES flows');
+      const writer = new FlowWriter(store, undefined, INSERT_ROWS);
+      const all = await generate(async (b) => writer.write(b));
+      const settled = await measure(ROWS, async () => {
+        await writer.flush();
+        await mergesSettled(store);
+      });
+      const ms = ROWS / all.wall + ROWS / settled.wall - ROWS / alone.wall;
+      const cpu = ROWS / all.cpu + ROWS / settled.cpu - ROWS / alone.cpu;
+      fresh.push({ wall: ROWS / ms, cpu: ROWS / cpu });
+      parts = await activeParts(store);
     }
+    report(
+      'write, merges running, until they settle',
+      fresh,
+      `${fmt(ROWS)} fresh rows (their generation measured alone and taken out), ${parts} parts after`,
+    );
+
+    // 5. The query figures run on TOTAL fresh flows (ten ingest ids): the rest written untimed.
+    const writer = new FlowWriter(store);
+    let left = TOTAL - ROWS;
+    while (left > 0) {
+      const n = Math.min(BATCH, left);
+      await writer.write(stamp(gen.batch(n, DAY)));
+      left -= n;
+    }
+    await writer.flush();
     await store.command('OPTIMIZE TABLE flows FINAL');
 
     // 6. Queries.
@@ -333,7 +364,8 @@ async function main(): Promise<void> {
   const w1 = Math.max(...results.map((r) => r[1].length));
   process.stdout.write(
     `camwatch store bench (chDB embedded, node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ` +
-      `${RUNS} runs, batches of ${fmt(BATCH)}; load average ${loadBefore} before, ${load()} after)\n`,
+      `${RUNS} runs, batches of ${fmt(BATCH)}, inserts up to ${fmt(INSERT_ROWS)} rows; ` +
+      `load average ${loadBefore} before, ${load()} after; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB)\n`,
   );
   for (const [a, b, c] of results) process.stdout.write(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}\n`);
 }

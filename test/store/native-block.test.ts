@@ -236,7 +236,7 @@ describe('FlowBlock', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 60_000);
 
   it('keeps LowCardinality values apart past 256 and 65 536 distinct values (wider indexes)', async () => {
     const sample = fc.sample(flowArb, { numRuns: 1, seed: 7 })[0] as Record<string, unknown>;
@@ -254,5 +254,5 @@ describe('FlowBlock', () => {
       // one comparison of the whole text: toEqual over 70k rows takes seconds
       expect(JSON.stringify(native) === JSON.stringify(json)).toBe(true);
     }
-  });
+  }, 60_000);
 });
