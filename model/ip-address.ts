@@ -1,6 +1,6 @@
 /**
  * IP address text → numbers: the one parser every stage uses (enrichment, Community ID, rule matching,
- * the store's RowBinary writer; the flow-log readers check their fields against it).
+ * the store's Native block writer; the flow-log readers check their fields against it).
  *
  * The rule, the same as `inet_pton` and Node's `net.isIP`:
  * - IPv4 is exactly four decimal octets 0–255 separated by dots, with no leading zeros (`010.1.2.3` is

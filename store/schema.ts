@@ -340,11 +340,3 @@ export function addColumnsSql(table: string, cols: readonly ColumnDef[], o: Sche
   }
   return out;
 }
-
-/** The `file()`/RowBinary structure of the flows insert: inner types, no codecs. */
-export function flowsStructure(): string {
-  return FLOW_FIELDS.map((f) => `${f.column} ${rowBinaryType(f.chType)}`).join(', ');
-}
-
-/** LowCardinality(X) travels as X in RowBinary. */
-export const rowBinaryType = (chType: string): string => chType.replace(/^LowCardinality\((.*)\)$/, '$1');
