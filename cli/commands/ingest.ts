@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { IngestProgress, IngestResult } from '../../ingest/pipeline/index.js';
+import type { IngestResult } from '../../ingest/pipeline/index.js';
 import type { StoreOptions } from '../../store/index.js';
+import { ProgressReporter } from '../progress.js';
 import { captureReaderOptions, flowTableOptionsHelp, type ReadFlagValues } from '../read-flags.js';
 
 /** Flags of every command that opens the store. */
@@ -85,7 +86,8 @@ async function runIngestCommand(inputs: string[], flags: IngestFlags): Promise<n
   const store = await openStore(storeOptionsFrom(flags));
   const capture = captureReaderOptions(flags);
   const showProgress = !flags.quiet && !flags.json && process.stderr.isTTY === true;
-  const bar = showProgress ? await progressBar() : undefined;
+  // Files only (stdin has no size); small inputs finish before a bar helps.
+  const bar = await ProgressReporter.create(showProgress, { minBytes: 16e6, showFlows: true });
   const t0 = performance.now();
   let results: IngestResult[];
   try {
@@ -96,7 +98,8 @@ async function runIngestCommand(inputs: string[], flags: IngestFlags): Promise<n
       enrich,
       batchRows: flags.batchRows,
       readerOptions: { pcap: { ...capture }, pcapng: { ...capture } },
-      onProgress: bar?.update,
+      onProgress: (p) =>
+        bar.update(`[${p.index + 1}/${p.count}] ${p.file}`, p.bytesRead, p.sizeBytes, p.flows),
     });
   } finally {
     bar?.stop();
@@ -162,35 +165,4 @@ function printSummary(results: IngestResult[], seconds: number, where: string): 
       `${records} records, ${mb(bytes)}, ${flows} flows stored, ${rejected} rejected, ` +
       `${seconds.toFixed(2)} s, ${rate} flows/s → ${where}\n`,
   );
-}
-
-/** A cli-progress bar over the bytes of the current input (files only; stdin has no size). */
-async function progressBar(): Promise<{ update: (p: IngestProgress) => void; stop: () => void }> {
-  const { default: cliProgress } = await import('cli-progress');
-  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
-  let current = '';
-  const stop = (): void => {
-    bar?.stop();
-    bar = undefined;
-  };
-  return {
-    stop,
-    update(p) {
-      if (p.sizeBytes === undefined || p.sizeBytes < 16e6) return; // small inputs finish before a bar helps
-      if (p.file !== current) {
-        stop();
-        current = p.file;
-        bar = new cliProgress.SingleBar(
-          {
-            stream: process.stderr,
-            format: `[${p.index + 1}/${p.count}] ${p.file} [{bar}] {percentage}% | {value}/{total} MB | {flows} flows | eta {eta}s`,
-            hideCursor: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(Math.max(1, Math.round(p.sizeBytes / 1e6)), 0, { flows: 0 });
-      }
-      bar?.update(Math.round(p.bytesRead / 1e6), { flows: p.flows });
-    },
-  };
 }

@@ -1,5 +1,6 @@
 import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
 import type { IngestResult } from '../../ingest/pipeline/index.js';
+import { ProgressReporter } from '../progress.js';
 import { captureReaderOptions, flowTableOptionsHelp, type ReadFlagValues } from '../read-flags.js';
 import { DATA_FLAG_HELP, type StoreFlagValues, storeOptionsFrom } from './ingest.js';
 
@@ -266,17 +267,11 @@ async function statusLine(): Promise<{
   progress: (p: import('../../ingest/pipeline/index.js').IngestProgress) => void;
   stop: () => void;
 }> {
-  const { default: cliProgress } = await import('cli-progress');
-  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
-  let current = '';
+  const bar = await ProgressReporter.create(true, { minBytes: 16e6, showFlows: true, clearOnComplete: true });
   let lineShown = false;
   const clear = (): void => {
     if (lineShown) process.stderr.write('\r\x1b[K');
     lineShown = false;
-  };
-  const stopBar = (): void => {
-    bar?.stop();
-    bar = undefined;
   };
   const show = (s: string): void => {
     clear();
@@ -285,34 +280,20 @@ async function statusLine(): Promise<{
   };
   return {
     phase(p, detail) {
-      stopBar();
+      bar.stop();
       const label = p === 'ingest' ? 'reading and storing' : p === 'analyse' ? 'analysing' : 'saving alerts';
       show(detail ? `${label} (${detail})` : label);
     },
     progress(p) {
-      if (p.sizeBytes === undefined || p.sizeBytes < 16e6) {
+      if (!bar.shows(p.sizeBytes)) {
         show(`reading ${p.file} (${p.index + 1}/${p.count}): ${p.flows} flows`);
         return;
       }
-      if (p.file !== current) {
-        stopBar();
-        clear();
-        current = p.file;
-        bar = new cliProgress.SingleBar(
-          {
-            stream: process.stderr,
-            format: `[${p.index + 1}/${p.count}] ${p.file} [{bar}] {percentage}% | {value}/{total} MB | {flows} flows | eta {eta}s`,
-            hideCursor: true,
-            clearOnComplete: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(Math.max(1, Math.round(p.sizeBytes / 1e6)), 0, { flows: 0 });
-      }
-      bar?.update(Math.round(p.bytesRead / 1e6), { flows: p.flows });
+      clear();
+      bar.update(`[${p.index + 1}/${p.count}] ${p.file}`, p.bytesRead, p.sizeBytes, p.flows);
     },
     stop() {
-      stopBar();
+      bar.stop();
       clear();
     },
   };
