@@ -9,14 +9,9 @@
  */
 import { type Alert, type AlertDraft, compareAlerts, type FlowRef } from './alert.js';
 import { finishAlert } from './build-alert.js';
-import { scoreBeacon } from './detectors/beacon-score.js';
+import { type BeaconScore, scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
-import {
-  type AnalysisWindow,
-  type QueryRunner,
-  queryDataRange,
-  queryLocalPeers,
-} from './queries/flow-view.js';
+import { type AnalysisWindow, type QueryRunner, queryWindowScope } from './queries/flow-view.js';
 import { type NewPeerBaseline, queryNewPeers } from './queries/new-peer-query.js';
 import { type PeerSummary, queryPeerSummaries } from './queries/peer-summary-query.js';
 import { type ProtocolEvent, queryProtocolEvents } from './queries/protocol-events-query.js';
@@ -210,18 +205,27 @@ export async function analyze(
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
-  // The window's local peers once, for every query that needs them (flow-view.ts, ANALYSIS_VIEW_SQL).
-  const localPeers = queryLocalPeers(db, rules, w);
-  const [range, summaries, events, newPeers] = await Promise.all([
-    queryDataRange(db, w),
-    localPeers.then((l) =>
-      queryPeerSummaries(db, rules, w, beaconCfg.enabled ? (beaconCfg.minConnections ?? 4) : Infinity, l),
-    ),
-    localPeers.then((l) => queryProtocolEvents(db, rules, w, l)),
+  // The window's local peers once, for every query that needs them (flow-view.ts, ANALYSIS_VIEW_SQL),
+  // with the time range and fleet the beacon and rare-peer detectors measure against.
+  const { range, localPeers } = await queryWindowScope(db, rules, w);
+  // Queued in this order on the store's engine, which runs one query at a time on a thread of its own
+  // (chDB: a libuv worker), not on this one: the summaries are judged and their beacons scored below
+  // while the engine runs the protocol-events query.
+  const summariesDone = queryPeerSummaries(
+    db,
+    rules,
+    w,
+    beaconCfg.enabled ? (beaconCfg.minConnections ?? 4) : Infinity,
+    localPeers,
+  );
+  const othersDone = Promise.all([
+    queryProtocolEvents(db, rules, w, localPeers),
     rules.detector('new-peer').enabled
-      ? localPeers.then((l) => queryNewPeers(db, rules, w, opts.baseline, l))
+      ? queryNewPeers(db, rules, w, opts.baseline, localPeers)
       : Promise.resolve([]),
   ]);
+  othersDone.catch(() => undefined); // a failed summary query is the error reported; this one is awaited below
+  const summaries = await summariesDone;
   const pairKey = (dev: string, peer: string): string => `${dev}|${peer}`;
   const summaryByPair = new Map(summaries.map((s) => [pairKey(s.deviceIp, s.peerKey), s]));
   const verdictByPair = new Map<string, ReturnType<typeof judgeDestination>>();
@@ -249,6 +253,24 @@ export async function analyze(
     }
     return v!;
   };
+  for (const s of summaries) judgePair(s);
+  const beaconScores = new Map<PeerSummary, BeaconScore>();
+  for (const s of beaconCfg.enabled ? summaries : []) {
+    const b = s.series;
+    if (!b || judgePair(s).allowedBy) continue;
+    beaconScores.set(
+      s,
+      scoreBeacon({
+        startsMs: b.startsMs,
+        endsMs: b.endsMs,
+        bytes: b.bytes,
+        sessions: b.sessions.length > 0 ? b.sessions : undefined,
+        windowStartMs: range?.sinceMs ?? w.sinceMs,
+        windowEndMs: range?.untilMs ?? w.untilMs,
+      }),
+    );
+  }
+  const [events, newPeers] = await othersDone;
 
   // protocol misuse
   const coveredByProtocol = new Set<string>();
@@ -387,17 +409,8 @@ export async function analyze(
   }
 
   // beacons
-  for (const s of beaconCfg.enabled ? summaries : []) {
-    const b = s.series;
-    if (!b || judgePair(s).allowedBy) continue;
-    const score = scoreBeacon({
-      startsMs: b.startsMs,
-      endsMs: b.endsMs,
-      bytes: b.bytes,
-      sessions: b.sessions.length > 0 ? b.sessions : undefined,
-      windowStartMs: range?.sinceMs ?? w.sinceMs,
-      windowEndMs: range?.untilMs ?? w.untilMs,
-    });
+  for (const [s, score] of beaconScores) {
+    const b = s.series!;
     if (score.score < (beaconCfg.minScore ?? 70)) continue;
     const vendor = judgePair(s).vendor;
     const sub: Record<string, number> = {

@@ -62,8 +62,9 @@ SELECT
   arraySort(groupArrayIf(1000)(
     (toUnixTimestamp64Milli(start), toUnixTimestamp64Milli(end), pkts_out, gap_median_out, gap_mad_out),
     pkts_out >= {minSessionPackets:UInt32} AND gap_median_out >= {minSessionGapMs:UInt32})) AS sessions,
-  series.1 AS series_starts,
-  series.2 AS series_ends,
+  series.1[1] AS series_first_ms,
+  arrayDifference(series.1) AS series_start_steps,
+  arrayMap((s, e) -> e - s, series.1, series.2) AS series_durations,
   series.3 AS series_bytes,
   count() OVER (PARTITION BY name_key, ip_key) AS devices
 FROM (${ANALYSIS_VIEW_SQL})
@@ -124,10 +125,24 @@ export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
   });
 }
 
-/** The series as the query sends it: three arrays (no array per connection to parse and collect). */
+/**
+ * The series as the query sends it: three arrays (no array per connection to parse and collect), the
+ * times as steps from the first start and durations. Absolute ms times are 13 digits each: as steps
+ * the result of the 10 M-flow night is 43 → 24 MB of JSON, less for the engine to write and for
+ * Node to decode and parse. The sums are exact (integers far below 2^53).
+ */
 function seriesOf(r: Record<string, unknown>): ConnectionSeries | undefined {
-  const startsMs = r.series_starts as number[] | undefined;
-  if (!startsMs?.length) return undefined;
+  const steps = r.series_start_steps as number[] | undefined;
+  if (!steps?.length) return undefined;
+  const durations = r.series_durations as number[];
+  const startsMs: number[] = [];
+  const endsMs: number[] = [];
+  let startMs = num(r.series_first_ms);
+  for (let i = 0; i < steps.length; i++) {
+    startMs += steps[i]!;
+    startsMs.push(startMs);
+    endsMs.push(startMs + durations[i]!);
+  }
   const sessions = ((r.sessions as number[][]) ?? []).map((t) => ({
     startMs: t[0]!,
     endMs: t[1]!,
@@ -135,7 +150,7 @@ function seriesOf(r: Record<string, unknown>): ConnectionSeries | undefined {
     gapMedianMs: t[3]!,
     gapMadMs: t[4]!,
   }));
-  return { startsMs, endsMs: r.series_ends as number[], bytes: r.series_bytes as number[], sessions };
+  return { startsMs, endsMs, bytes: r.series_bytes as number[], sessions };
 }
 
 /**

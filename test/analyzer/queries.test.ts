@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { queryDataRange, queryLocalPeers } from '../../analyzer/queries/flow-view.js';
+import { queryLocalPeers, queryWindowScope } from '../../analyzer/queries/flow-view.js';
 import { queryNewPeers } from '../../analyzer/queries/new-peer-query.js';
 import { queryPeerSummaries } from '../../analyzer/queries/peer-summary-query.js';
 import { queryProtocolEvents } from '../../analyzer/queries/protocol-events-query.js';
@@ -119,6 +119,8 @@ describe('detector SQL on chDB', () => {
       '::ffff:192.168.1.1',
       'fd00::10',
     ]);
+    // the same set from the one pass the analysis makes for its range and fleet as well
+    expect([...(await queryWindowScope(store, rules, WINDOW)).localPeers].sort()).toEqual([...local].sort());
     expect(await queryPeerSummaries(store, rules, WINDOW, 4, local)).toEqual(
       await queryPeerSummaries(store, rules, WINDOW, 4),
     );
@@ -135,7 +137,7 @@ describe('detector SQL on chDB', () => {
 
   test('rare peers: how many devices contacted each peer key, and the fleet of the window', async () => {
     // fleet in the window: A, B, C, D (4 devices)
-    expect((await queryDataRange(store, WINDOW))?.devices).toBe(4);
+    expect((await queryWindowScope(store, rules, WINDOW)).range?.devices).toBe(4);
     const rows = await queryPeerSummaries(store, rules, WINDOW, 4);
     expect(rows.filter((r) => r.devices <= 1).map((r) => `${r.deviceIp} ${r.peerKey} ${r.devices}`)).toEqual([
       '10.1.0.7 74.125.250.129 1',
