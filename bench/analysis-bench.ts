@@ -16,8 +16,10 @@
  *
  * CPU is `process.cpuUsage()`: every thread of the process, chDB's engine threads included. Peak RSS is
  * the process's (Node and engine together), reset before each measurement (`/proc/self/clear_refs`).
- * The engine runs one query at a time per process, so analyze's wall time is about the sum of its
- * queries plus the Node side. Figures go to stdout as markdown; nothing here asserts timings.
+ * The engine runs one query at a time per process, on a thread of its own: analyze's Node work on the
+ * peer summaries overlaps the protocol-events query, so its wall time is less than the sum of the
+ * queries and the Node side by as much as a second core is free. Figures go to stdout as markdown;
+ * nothing here asserts timings.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
