@@ -27,11 +27,8 @@ export function formatDuration(ms: number): string {
   return `${(s / 86_400).toFixed(1)} days`;
 }
 
-const when = (ms: number): string =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, ' UTC');
+/** `2026-11-25 22:00:00 UTC`: the ISO text without its `.sssZ` (which it always ends with), no regex. */
+const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, -5).replace('T', ' ')} UTC`;
 
 function device(a: AlertDraft): string {
   const extra = [a.deviceName, a.deviceVendor].filter(Boolean).join(', ');

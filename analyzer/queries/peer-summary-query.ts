@@ -132,16 +132,15 @@ export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
  * Node to decode and parse. The sums are exact (integers far below 2^53).
  */
 function seriesOf(r: Record<string, unknown>): ConnectionSeries | undefined {
-  const steps = r.series_start_steps as number[] | undefined;
-  if (!steps?.length) return undefined;
-  const durations = r.series_durations as number[];
-  const startsMs: number[] = [];
-  const endsMs: number[] = [];
+  // The parsed arrays become the times in place: no second pair of arrays to allocate and collect.
+  const startsMs = r.series_start_steps as number[] | undefined;
+  if (!startsMs?.length) return undefined;
+  const endsMs = r.series_durations as number[];
   let startMs = num(r.series_first_ms);
-  for (let i = 0; i < steps.length; i++) {
-    startMs += steps[i]!;
-    startsMs.push(startMs);
-    endsMs.push(startMs + durations[i]!);
+  for (let i = 0; i < startsMs.length; i++) {
+    startMs += startsMs[i]!;
+    startsMs[i] = startMs;
+    endsMs[i]! += startMs;
   }
   const sessions = ((r.sessions as number[][]) ?? []).map((t) => ({
     startMs: t[0]!,
