@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseReader, openInput } from '../../ingest/index.js';
 import { runIngest } from '../../ingest/pipeline/index.js';
 import { countFlows, listIngests, readDnsNames, readFlows, type Store } from '../../store/index.js';
 import { data } from '../helpers/paths.js';
-import { BACKENDS, type TestStoreHandle, testStore } from '../store/store-helpers.js';
+import { BACKENDS, storePerTest } from '../store/store-helpers.js';
 import { writeJsonlFlows } from './pipeline-helpers.js';
 
 const files = mkdtempSync(join(tmpdir(), 'camwatch-pipeline-'));
@@ -30,18 +30,11 @@ async function totals(store: Store): Promise<{ n: number; bytes: number }> {
 }
 
 describe.each(BACKENDS)('runIngest (%s)', (kind) => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest(kind);
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   it('ingests jsonl flows, stamps ingest_id on every row and completes the ledger entry', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const progress: number[] = [];
     const [r] = await runIngest([A], { store, batchRows: 1000, onProgress: (p) => progress.push(p.flows) });
     expect(r).toMatchObject({
@@ -61,8 +54,7 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
   });
 
   it('is a no-op for the same bytes again, and --force replaces instead of doubling', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const [first] = await runIngest([A, B], { store });
     const again = await runIngest([A, B], { store });
     expect(again.map((r) => r.status)).toEqual(['skipped', 'skipped']);
@@ -81,8 +73,7 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
   });
 
   it('hashes standard input on the way through and skips a repeat of a file', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const [file] = await runIngest([A], { store });
     const { readFileSync } = await import('node:fs');
     const [viaStdin] = await runIngest(['-'], { store, stdin: Readable.from([readFileSync(A)]) });
@@ -94,8 +85,7 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
   });
 
   it('reports a bad input by name and goes on; keeps good lines of a file with bad ones', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const junk = join(files, 'junk.bin');
     writeFileSync(junk, Buffer.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3]));
     const mixed = join(files, 'mixed.jsonl');
@@ -121,8 +111,7 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
   });
 
   it('runs the enrich hook on every flow before it is written', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     await runIngest([A], {
       store,
       enrich: (f) => {
@@ -142,8 +131,7 @@ describe.each(BACKENDS)('runIngest (%s)', (kind) => {
     } catch {
       return; // no capture reader registered yet
     }
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const [r] = await runIngest([pcap], { store });
     expect(r).toMatchObject({ status: 'complete', format });
     expect(r.flows).toBeGreaterThan(0);

@@ -2,9 +2,9 @@
  * Migration 4 on a store left at version 3 with alerts in it: the triage and display columns and
  * `alert_history` appear, and the alerts written before are all still there, unchanged.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../store/index.js';
-import { BACKENDS, type TestStoreHandle, testStore } from './store-helpers.js';
+import { BACKENDS, storePerTest } from './store-helpers.js';
 
 /** Rows as the version-3 `alerts` table held them (its 16 columns, nothing more). */
 const V3_ROWS = [
@@ -47,14 +47,8 @@ const V3_ROWS = [
 ];
 
 describe.each(BACKENDS)('migration 4 (%s)', (kind) => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest(kind);
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   const columns = async (s: Store, table: string): Promise<string[]> =>
     (
@@ -65,15 +59,14 @@ describe.each(BACKENDS)('migration 4 (%s)', (kind) => {
     ).map((r) => r.name);
 
   it('adds the triage and display columns and alert_history to a version-3 store, keeping its alerts', async () => {
-    h = testStore(kind);
-    store = await h.open({ migrateTo: 3 });
+    store = await stores.open({ migrateTo: 3 });
     expect(store.migration.to).toBe(3);
     expect(await columns(store, 'alerts')).toEqual(Object.keys(V3_ROWS[0]));
     expect(await columns(store, 'alert_history')).toEqual([]);
     await store.insertJson('alerts', V3_ROWS);
     await store.close();
 
-    store = await h.open();
+    store = await stores.open();
     expect(store.migration.from).toBe(3);
     expect(store.migration.applied).toContain(4);
     const after = await columns(store, 'alerts');
@@ -125,13 +118,12 @@ describe.each(BACKENDS)('migration 4 (%s)', (kind) => {
   });
 
   it('takes a version-3 store that already has the columns (the API used to add them at start)', async () => {
-    h = testStore(kind);
-    store = await h.open({ migrateTo: 3 });
+    store = await stores.open({ migrateTo: 3 });
     await store.command('ALTER TABLE alerts ADD COLUMN IF NOT EXISTS device_name String');
     await store.insertJson('alerts', [{ ...V3_ROWS[0], device_name: 'gate-cam' }]);
     await store.close();
 
-    store = await h.open();
+    store = await stores.open();
     expect(store.migration.applied).toContain(4);
     const rows = await store.rows<{ device_name: string; n: string }>(
       'SELECT any(device_name) AS device_name, toString(count()) AS n FROM alerts FINAL',

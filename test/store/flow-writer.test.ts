@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/index.js';
 import { countFlows, FlowWriter, readFlows, type Store } from '../../store/index.js';
-import { fullFlow, minimalFlow, type TestStoreHandle, testStore } from './store-helpers.js';
+import { fullFlow, minimalFlow, storePerTest } from './store-helpers.js';
 
 const batch = (from: number, n: number): Flow[] =>
   Array.from({ length: n }, (_, i) => (i % 2 ? fullFlow(from + i) : minimalFlow(from + i)));
 
 describe('FlowWriter', () => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest('chdb');
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   it('gathers batches while an insert runs, and acknowledges rows only once stored', async () => {
-    h = testStore('chdb');
-    store = await h.open();
+    store = await stores.open();
     await store.command('SYSTEM STOP MERGES flows'); // one part per insert, to count them
     const writer = new FlowWriter(store, undefined, 1000);
     // The first batch goes at once; the engine answers only between event-loop turns, so the
@@ -39,8 +32,7 @@ describe('FlowWriter', () => {
   });
 
   it('leaves out unstorable flows when told whom to tell, and stores the rest', async () => {
-    h = testStore('chdb');
-    store = await h.open();
+    store = await stores.open();
     const rejected: string[] = [];
     const writer = new FlowWriter(store, (f, reason) => rejected.push(`${f.sourceRecord}: ${reason}`));
     const flows = batch(0, 5);

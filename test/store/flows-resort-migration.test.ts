@@ -3,9 +3,9 @@
  * `(device_side, device_ip, start)`, every row kept, and a run interrupted before or after the swap
  * finishes on the next open without losing or doubling rows.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTableSql, flowsTable, MIGRATIONS, type Store, writeFlows } from '../../store/index.js';
-import { BACKENDS, fullFlow, minimalFlow, type TestStoreHandle, testStore } from './store-helpers.js';
+import { BACKENDS, fullFlow, minimalFlow, storePerTest } from './store-helpers.js';
 
 const FLOWS = Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? minimalFlow(i) : fullFlow(i)));
 /** Every row, every column the version-5 table had (ja4 stands for a column added since). */
@@ -32,19 +32,12 @@ describe('migration 6 DDL', () => {
 });
 
 describe.each(BACKENDS)('migration 6 (%s)', (kind) => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest(kind);
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   /** A version-5 store: `flows` under the old key, lacking a newer column, with rows in it. */
   async function storeAtVersion5(): Promise<unknown[]> {
-    h = testStore(kind);
-    store = await h.open({ migrateTo: 5 });
+    store = await stores.open({ migrateTo: 5 });
     await store.command('DROP TABLE flows SYNC');
     for (const sql of createTableSql({ ...flowsTable(), orderBy: '(device_ip, start)' }, store.schema)) {
       await store.command(sql);
@@ -65,7 +58,7 @@ describe.each(BACKENDS)('migration 6 (%s)', (kind) => {
     expect(before).toHaveLength(FLOWS.length);
     await store!.close();
 
-    store = await h!.open();
+    store = await stores.open();
     expect(store.migration).toMatchObject({ from: 5, applied: [6], addedColumns: ['ja4'] });
     expect(await tableState(store)).toEqual([
       { name: 'flows', sorting_key: 'device_side, device_ip, start' },
@@ -79,7 +72,7 @@ describe.each(BACKENDS)('migration 6 (%s)', (kind) => {
     await store!.command('INSERT INTO flows_resorted SELECT * FROM flows LIMIT 7');
     await store!.close();
 
-    store = await h!.open();
+    store = await stores.open();
     expect(store.migration.applied).toEqual([6]);
     expect(await tableState(store)).toEqual([
       { name: 'flows', sorting_key: 'device_side, device_ip, start' },
@@ -90,7 +83,7 @@ describe.each(BACKENDS)('migration 6 (%s)', (kind) => {
   it('finishes a run interrupted after the swap (the old table left behind)', async () => {
     const before = await storeAtVersion5();
     await store!.close();
-    store = await h!.open();
+    store = await stores.open();
     // As if the process died after EXCHANGE: the old rows back under the copy's name, version 6 not
     // yet recorded.
     await store.command(
@@ -100,7 +93,7 @@ describe.each(BACKENDS)('migration 6 (%s)', (kind) => {
     await store.command('DELETE FROM schema_migrations WHERE version = 6');
     await store.close();
 
-    store = await h!.open();
+    store = await stores.open();
     expect(store.migration).toMatchObject({ from: 5, applied: [6] });
     expect(await tableState(store)).toEqual([
       { name: 'flows', sorting_key: 'device_side, device_ip, start' },

@@ -1,21 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLOW_FIELDS, type Flow } from '../../model/index.js';
 import { countFlows, readFlows, type Store, writeFlows } from '../../store/index.js';
-import { BACKENDS, fullFlow, minimalFlow, type TestStoreHandle, testStore } from './store-helpers.js';
+import { BACKENDS, fullFlow, minimalFlow, storePerTest } from './store-helpers.js';
 
 describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest(kind);
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   it('stores and reads back every Flow field, and absent ones as absent', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const flows: Flow[] = [];
     for (let i = 0; i < 6; i++) flows.push(fullFlow(i));
     for (let i = 6; i < 9; i++) flows.push(minimalFlow(i));
@@ -35,8 +28,7 @@ describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
   });
 
   it('stores addresses in every text form and reads them back in canonical form', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const cases: Array<[string, string]> = [
       ['0.0.0.0', '0.0.0.0'],
       ['255.255.255.255', '255.255.255.255'],
@@ -54,8 +46,7 @@ describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
   });
 
   it('refuses a flow whose address is not one, naming it', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     const bad = { ...minimalFlow(1), respIp: '10.0.0.300' };
     await expect(writeFlows(store, [bad])).rejects.toThrow(/not an IP address: '10.0.0.300'/);
     expect(await countFlows(store)).toBe(0);

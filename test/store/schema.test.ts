@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLOW_FIELDS } from '../../model/index.js';
 import {
   ALERTS_TABLE,
@@ -14,7 +14,7 @@ import {
   schemaSql,
 } from '../../store/index.js';
 import { ROOT } from '../helpers/paths.js';
-import { BACKENDS, fullFlow, type TestStoreHandle, testStore } from './store-helpers.js';
+import { BACKENDS, fullFlow, storePerTest, testStore } from './store-helpers.js';
 
 describe('generated DDL', () => {
   const single = { database: 'default', ttlDays: 90 };
@@ -89,14 +89,8 @@ describe('generated DDL', () => {
 });
 
 describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
-  let h: TestStoreHandle | undefined;
+  const stores = storePerTest(kind);
   let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await h?.cleanup();
-    store = undefined;
-    h = undefined;
-  });
 
   const tables = async (s: Store): Promise<string[]> =>
     (
@@ -107,8 +101,7 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
     ).map((r) => r.name);
 
   it('creates every table on first open and is idempotent on the next', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     expect(store.migration).toMatchObject({ from: 0, to: SCHEMA_VERSION });
     expect(await tables(store)).toEqual([
       'alert_history',
@@ -122,15 +115,14 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
       'schema_migrations',
     ]);
     await store.close();
-    store = await h.open();
+    store = await stores.open();
     expect(store.migration).toMatchObject({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
     const rows = await store.rows<{ n: string }>('SELECT count() AS n FROM schema_migrations');
     expect(Number(rows[0].n)).toBe(SCHEMA_VERSION);
   });
 
   it('upgrades a store from an older version, keeping its rows', async () => {
-    h = testStore(kind);
-    store = await h.open({ migrateTo: 1 });
+    store = await stores.open({ migrateTo: 1 });
     expect(await tables(store)).toEqual(['flows', 'ingests', 'schema_migrations']);
     const { writeFlows } = await import('../../store/index.js');
     await writeFlows(store, [fullFlow(1), fullFlow(2)]);
@@ -138,7 +130,7 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
     await store.command('ALTER TABLE flows DROP COLUMN ja4');
     await store.close();
 
-    store = await h.open();
+    store = await stores.open();
     expect(store.migration.from).toBe(1);
     expect(store.migration.applied).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
     expect(store.migration.addedColumns).toEqual(['ja4']);
@@ -149,15 +141,14 @@ describe.each(BACKENDS)('schema and migrations (%s)', (kind) => {
   });
 
   it('refuses a store written by a newer camwatch', async () => {
-    h = testStore(kind);
-    store = await h.open();
+    store = await stores.open();
     await store.command(
       "INSERT INTO schema_migrations (version, name, applied_at) VALUES ({v:UInt32}, 'from the future', now64(3))",
       { v: SCHEMA_VERSION + 1 },
     );
     await store.close();
     store = undefined;
-    const err = await h.open().then(
+    const err = await stores.open().then(
       () => undefined,
       (e: unknown) => e as { code: string; message: string },
     );

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { FLOW_FIELDS, type Flow } from '../../model/index.js';
 import { openStore, type Store, type StoreOptions } from '../../store/index.js';
 
@@ -93,4 +94,30 @@ export function minimalFlow(i: number): Flow {
   const f = fullFlow(i) as Record<string, unknown>;
   for (const field of FLOW_FIELDS) if (!field.required) delete f[field.name];
   return f as Flow;
+}
+
+/**
+ * The store of each test in a suite: `open()` makes a fresh place (data dir or database) on its first
+ * call in a test and reopens that place on later calls; after each test every store it opened is
+ * closed (closing twice is harmless) and the place removed.
+ */
+export function storePerTest(kind: 'chdb' | 'server'): {
+  open(extra?: Partial<StoreOptions>): Promise<Store>;
+} {
+  let place: TestStoreHandle | undefined;
+  let opened: Store[] = [];
+  afterEach(async () => {
+    for (const s of opened) await s.close();
+    opened = [];
+    await place?.cleanup();
+    place = undefined;
+  });
+  return {
+    async open(extra = {}) {
+      place ??= testStore(kind);
+      const s = await place.open(extra);
+      opened.push(s);
+      return s;
+    },
+  };
 }
