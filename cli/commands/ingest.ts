@@ -70,19 +70,26 @@ export function registerIngest(program: Command): void {
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 
+/**
+ * The enrichment hook of the storing commands (`--no-enrich` leaves it out); the geo/ASN reader loads
+ * only when it is used.
+ */
+export async function flowEnricher(flags: { enrich: boolean; inventory?: string }): Promise<{
+  enrich: ((f: import('../../model/index.js').Flow) => void) | undefined;
+  close: () => void;
+}> {
+  if (!flags.enrich) return { enrich: undefined, close: () => {} };
+  const { createEnricher, geoConfigFromEnv } = await import('../../ingest/enrich/index.js');
+  const enricher = createEnricher({ geo: geoConfigFromEnv(), inventoryFile: flags.inventory });
+  return { enrich: (f) => enricher.enrich(f), close: () => enricher.close() };
+}
+
 async function runIngestCommand(inputs: string[], flags: IngestFlags): Promise<number> {
   const [{ openStore }, { runIngest }] = await Promise.all([
     import('../../store/index.js'),
     import('../../ingest/pipeline/index.js'),
   ]);
-  let enrich: ((f: import('../../model/index.js').Flow) => void) | undefined;
-  let closeEnricher: (() => void) | undefined;
-  if (flags.enrich) {
-    const { createEnricher, geoConfigFromEnv } = await import('../../ingest/enrich/index.js');
-    const enricher = createEnricher({ geo: geoConfigFromEnv(), inventoryFile: flags.inventory });
-    enrich = (f) => enricher.enrich(f);
-    closeEnricher = () => enricher.close();
-  }
+  const { enrich, close: closeEnricher } = await flowEnricher(flags);
   const store = await openStore(storeOptionsFrom(flags));
   const capture = captureReaderOptions(flags);
   const showProgress = !flags.quiet && !flags.json && process.stderr.isTTY === true;
@@ -103,7 +110,7 @@ async function runIngestCommand(inputs: string[], flags: IngestFlags): Promise<n
     });
   } finally {
     bar?.stop();
-    closeEnricher?.();
+    closeEnricher();
     await store.close();
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -7,7 +7,7 @@
  */
 import { resolve, sep } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DATA_FLAG_HELP, type StoreFlagValues, storeOptionsFrom } from './ingest.js';
+import { DATA_FLAG_HELP, flowEnricher, type StoreFlagValues, storeOptionsFrom } from './ingest.js';
 
 interface ServeFlags extends StoreFlagValues {
   host: string;
@@ -82,14 +82,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     process.stderr.write('camwatch serve: --inbox must not be inside the store directory (--data)\n');
     return 2;
   }
-  let enrich: ((f: import('../../model/index.js').Flow) => void) | undefined;
-  let closeEnricher: (() => void) | undefined;
-  if (flags.enrich) {
-    const { createEnricher, geoConfigFromEnv } = await import('../../ingest/enrich/index.js');
-    const enricher = createEnricher({ geo: geoConfigFromEnv(), inventoryFile: flags.inventory });
-    enrich = (f) => enricher.enrich(f);
-    closeEnricher = () => enricher.close();
-  }
+  const { enrich, close: closeEnricher } = await flowEnricher(flags);
   const store = await openStore(storeOpts);
   const rules = await api.createRulesHolder(flags.rules ?? []);
   const tokens = api.openTokenFile(dataDir);
@@ -135,7 +128,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
   await inbox?.close();
   await app.close();
   await jobs.close();
-  closeEnricher?.();
+  closeEnricher();
   await store.close();
   return 0;
 }
