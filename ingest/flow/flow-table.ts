@@ -101,8 +101,6 @@ export interface FlowTableStats {
 }
 
 const KEY_WORDS = 10;
-const LAST_SRC = 0;
-const LAST_DST = 5;
 const NONE = -1;
 // LRU lists, one per timeout class.
 const L_TCP = 0;
@@ -179,12 +177,8 @@ export class FlowTable<M = unknown> {
   private nextCheckMs = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
   private current = NONE;
-  // The previous packet's flow and endpoints (see `add`); lastSlot is NONE once that slot is freed.
+  /** The previous packet's flow (see `add`); NONE once that slot is freed. */
   private lastSlot = NONE;
-  private lastSrcIsA = false;
-  private lastW0 = 0;
-  /** The previous packet's source words and port at LAST_SRC, destination at LAST_DST. */
-  private readonly last = new Int32Array(10);
   readonly stats: FlowTableStats = { flowsEmitted: 0, evicted: 0, peakFlows: 0 };
 
   constructor(
@@ -217,12 +211,13 @@ export class FlowTable<M = unknown> {
     // Most packets belong to the previous packet's flow (a video frame is a burst of packets, and
     // replies follow requests): check that before building and hashing the key.
     const ls = this.lastSlot;
-    if (ls !== NONE && w0 === this.lastW0 && this.matchesLast(p, v6, LAST_SRC, LAST_DST)) {
+    const lastSameKind = ls !== NONE && this.keys[ls * KEY_WORDS] === w0;
+    if (lastSameKind && this.keyHolds(p, v6, ls, true)) {
       s = ls;
-      srcIsA = this.lastSrcIsA;
-    } else if (ls !== NONE && w0 === this.lastW0 && this.matchesLast(p, v6, LAST_DST, LAST_SRC)) {
+      srcIsA = true;
+    } else if (lastSameKind && this.keyHolds(p, v6, ls, false)) {
       s = ls;
-      srcIsA = !this.lastSrcIsA;
+      srcIsA = false;
     } else {
       // Order the endpoints so that both directions give the same key: A is the lower (address,
       // port). Compared, not subtracted: the words are signed 32-bit and a difference can leave that range.
@@ -253,7 +248,7 @@ export class FlowTable<M = unknown> {
       this.ageUnlink(s);
       this.ageAppend(s);
     }
-    if (s !== ls) this.rememberLast(p, s, srcIsA, w0);
+    this.lastSlot = s;
     const fromOrig = (this.origIsA[s] === 1) === srcIsA;
     if (fromOrig) {
       this.gaps.note(s, 0, ++this.origPackets[s], tsMs);
@@ -335,41 +330,27 @@ export class FlowTable<M = unknown> {
   }
 
   /**
-   * Does the packet have the previous packet's endpoints, as they were (`src` at LAST_SRC, `dst` at
-   * LAST_DST) or swapped (the other way round)?
+   * Is the packet one of slot `s`'s flow, with its source as the key's endpoint A (`srcIsA`) or B?
+   * The key words are unsigned and the packet's signed (`| 0` brings them to one form).
    */
-  private matchesLast(p: PacketFields, v6: boolean, src: number, dst: number): boolean {
-    const l = this.last;
+  private keyHolds(p: PacketFields, v6: boolean, s: number, srcIsA: boolean): boolean {
+    const k = this.keys;
+    const kb = s * KEY_WORDS;
+    const src = kb + (srcIsA ? 1 : 5);
+    const dst = kb + (srcIsA ? 5 : 1);
+    const ports = srcIsA ? (p.srcPort << 16) | p.dstPort : (p.dstPort << 16) | p.srcPort;
     return (
-      p.src0 === l[src] &&
-      p.dst0 === l[dst] &&
-      p.srcPort === l[src + 4] &&
-      p.dstPort === l[dst + 4] &&
+      (k[kb + 9] | 0) === ports &&
+      (k[src] | 0) === p.src0 &&
+      (k[dst] | 0) === p.dst0 &&
       (!v6 ||
-        (p.src1 === l[src + 1] &&
-          p.src2 === l[src + 2] &&
-          p.src3 === l[src + 3] &&
-          p.dst1 === l[dst + 1] &&
-          p.dst2 === l[dst + 2] &&
-          p.dst3 === l[dst + 3]))
+        ((k[src + 1] | 0) === p.src1 &&
+          (k[src + 2] | 0) === p.src2 &&
+          (k[src + 3] | 0) === p.src3 &&
+          (k[dst + 1] | 0) === p.dst1 &&
+          (k[dst + 2] | 0) === p.dst2 &&
+          (k[dst + 3] | 0) === p.dst3))
     );
-  }
-
-  private rememberLast(p: PacketFields, s: number, srcIsA: boolean, w0: number): void {
-    this.lastSlot = s;
-    this.lastSrcIsA = srcIsA;
-    this.lastW0 = w0;
-    const l = this.last;
-    l[LAST_SRC] = p.src0;
-    l[LAST_SRC + 1] = p.src1;
-    l[LAST_SRC + 2] = p.src2;
-    l[LAST_SRC + 3] = p.src3;
-    l[LAST_SRC + 4] = p.srcPort;
-    l[LAST_DST] = p.dst0;
-    l[LAST_DST + 1] = p.dst1;
-    l[LAST_DST + 2] = p.dst2;
-    l[LAST_DST + 3] = p.dst3;
-    l[LAST_DST + 4] = p.dstPort;
   }
 
   /** Emits every flow still open (end of input), oldest first. */
