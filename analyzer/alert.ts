@@ -190,3 +190,19 @@ export function compareAlerts(a: Alert, b: Alert): number {
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
 }
+
+/**
+ * `alerts` sorted by compareAlerts, for long lists: the keys are copied into objects of one shape
+ * first. Alerts differ in shape (each detector sets other optional fields), so compareAlerts' reads
+ * are megamorphic: sorting the 30 499 alerts of bench/analysis-bench.ts took 160 ms that way, 20 ms this way.
+ */
+export function sortAlerts(alerts: Iterable<Alert>): Alert[] {
+  const keyed: { rank: number; score: number; last: number; id: string; alert: Alert }[] = [];
+  for (const a of alerts)
+    keyed.push({ rank: SEVERITY_RANK[a.severity], score: a.score, last: a.lastSeen, id: a.id, alert: a });
+  keyed.sort(
+    (a, b) =>
+      b.rank - a.rank || b.score - a.score || b.last - a.last || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return keyed.map((k) => k.alert);
+}

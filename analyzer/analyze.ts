@@ -7,7 +7,7 @@
  * Idempotent: alert ids are a hash of (device, detector, peer key); running twice over the same data
  * gives the same alerts. Writing them to the alerts table (a ReplacingMergeTree by id) is the caller's.
  */
-import { type Alert, type AlertDraft, compareAlerts, type FlowRef } from './alert.js';
+import { type Alert, type AlertDraft, type FlowRef, sortAlerts } from './alert.js';
 import { finishAlert } from './build-alert.js';
 import { type BeaconScore, scoreBeacon } from './detectors/beacon-score.js';
 import { ALLOWABLE, judgeDestination, PROTOCOL_SCORE } from './detectors/destination-judge.js';
@@ -141,7 +141,8 @@ function settle(ctx: Ctx, { draft, purposes }: Pending): void {
       { kind: 'override', id: r.rule.id, file: r.file, reason: r.rule.reason },
     ];
   }
-  const alert = finishAlert({ ...draft, severity: verdict.severity });
+  draft.severity = verdict.severity; // the draft is settled once and not used after
+  const alert = finishAlert(draft);
   if (verdict.suppressedBy) {
     ctx.suppressed.push({ alert, by: verdict.suppressedBy });
     return;
@@ -228,10 +229,10 @@ export async function analyze(
   const summaries = await summariesDone;
   const pairKey = (dev: string, peer: string): string => `${dev}|${peer}`;
   const summaryByPair = new Map(summaries.map((s) => [pairKey(s.deviceIp, s.peerKey), s]));
-  const verdictByPair = new Map<string, ReturnType<typeof judgeDestination>>();
+  // keyed by the summary itself: an identity lookup, no pair text to build and hash per call
+  const verdictOf = new Map<PeerSummary, ReturnType<typeof judgeDestination>>();
   const judgePair = (s: PeerSummary) => {
-    const k = pairKey(s.deviceIp, s.peerKey);
-    let v = verdictByPair.get(k);
+    let v = verdictOf.get(s);
     if (!v) {
       const device = deviceInfo(s);
       const candidates = s.ports.length > 0 ? s.ports : [undefined];
@@ -249,7 +250,7 @@ export async function analyze(
         const one = judgeDestination(rules, device, { ...peerInfo(s), ip });
         if (one.allowedBy) v = one;
       }
-      verdictByPair.set(k, v!);
+      verdictOf.set(s, v!);
     }
     return v!;
   };
@@ -430,7 +431,7 @@ export async function analyze(
         severity: beaconCfg.severity,
         score: score.score,
         firstSeen: b.startsMs[0]!,
-        lastSeen: Math.max(...b.endsMs),
+        lastSeen: lastEnd(b.endsMs),
         count: s.flows,
         bytes: s.bytesOut,
         bytesIn: s.bytesIn,
@@ -533,10 +534,17 @@ export async function analyze(
   }
 
   for (const p of ctx.pending) settle(ctx, p);
-  const alerts = [...ctx.alerts.values()].sort(compareAlerts);
+  const alerts = sortAlerts(ctx.alerts.values());
   const counts: Partial<Record<Detector, number>> = {};
   for (const a of alerts) counts[a.detector] = (counts[a.detector] ?? 0) + 1;
   return { alerts, suppressed: ctx.suppressed, counts };
+}
+
+/** The latest end of a series: a loop, as `Math.max(...ends)` copies every element to the stack. */
+function lastEnd(ends: readonly number[]): number {
+  let last = -Infinity;
+  for (const e of ends) if (e > last) last = e;
+  return last;
 }
 
 const RANKS: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };

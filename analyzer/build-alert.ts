@@ -6,10 +6,9 @@ import { type Alert, type AlertDraft, alertId, peerKey } from './alert.js';
 import { explainAlert } from './explain.js';
 
 export function finishAlert(draft: AlertDraft): Alert {
-  const { key, ...rest } = draft;
-  return {
-    id: alertId(rest.deviceIp, rest.detector, key ?? peerKey(rest)),
-    ...rest,
-    explanation: explainAlert(draft),
-  };
+  const id = alertId(draft.deviceIp, draft.detector, draft.key ?? peerKey(draft));
+  if (draft.key === undefined) return { id, ...draft, explanation: explainAlert(draft) };
+  // Only grouped alerts (scans, exposure) carry a key; the rest pattern copies slower than a spread.
+  const { key: _key, ...rest } = draft;
+  return { id, ...rest, explanation: explainAlert(draft) };
 }

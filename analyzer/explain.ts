@@ -30,18 +30,22 @@ export function formatDuration(ms: number): string {
 /** `2026-11-25 22:00:00 UTC`: the ISO text without its `.sssZ` (which it always ends with), no regex. */
 const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, -5).replace('T', ' ')} UTC`;
 
+/** `a, b`, `a`, `b` or '' of two optional parts (no array to build per alert). */
+function pair(a: string | undefined, b: string | undefined): string {
+  if (a && b) return `${a}, ${b}`;
+  return a || b || '';
+}
+
 function device(a: AlertDraft): string {
-  const extra = [a.deviceName, a.deviceVendor].filter(Boolean).join(', ');
+  const extra = pair(a.deviceName, a.deviceVendor);
   return `Camera ${a.deviceIp}${extra ? ` (${extra})` : ''}`;
 }
 
 function peer(a: AlertDraft): string {
-  const place = [
+  const place = pair(
     a.peerCountry,
     a.peerAsn !== undefined ? `AS${a.peerAsn}${a.peerAsOrg ? ` ${a.peerAsOrg}` : ''}` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
+  );
   const name = a.peerName && a.peerIp ? `${a.peerName} (${a.peerIp}${place ? `, ${place}` : ''})` : undefined;
   if (name) return name;
   const base = a.peerName ?? a.peerIp ?? 'an unknown peer';
@@ -189,7 +193,15 @@ function modifiers(a: AlertDraft): string {
   return s;
 }
 
-/** The explanation for an alert draft. */
+/** Whitespace the builders leave behind: a run of two, or one that is not a plain space. */
+const LOOSE_SPACE = /\s\s|[^\S ]/;
+
+/**
+ * The explanation for an alert draft: the builders' text with whitespace runs made one space and the
+ * ends trimmed. Most texts need neither, and testing for them is cheaper than rebuilding every text
+ * (30 499 alerts per analysis in bench/analysis-bench.ts).
+ */
 export function explainAlert(a: AlertDraft): string {
-  return (BUILDERS[a.detector](a) + modifiers(a)).replace(/\s+/g, ' ').trim();
+  const text = BUILDERS[a.detector](a) + modifiers(a);
+  return LOOSE_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text.trim();
 }

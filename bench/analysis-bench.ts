@@ -107,6 +107,8 @@ function queryName(sql: string): string {
 interface RecordedCall {
   sql: string;
   params: Record<string, unknown> | undefined;
+  /** Asked as compact rows (`compactRows`) rather than objects. */
+  compact: boolean;
   /** The result as JSON text: replaying parses it again, as the client parses the engine's output. */
   json: string;
 }
@@ -116,19 +118,30 @@ function recordingRunner(store: Store, calls: RecordedCall[]): QueryRunner {
   return {
     async rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
       const rows = await store.rows<T>(sql, params);
-      calls.push({ sql, params, json: JSON.stringify(rows) });
+      calls.push({ sql, params, compact: false, json: JSON.stringify(rows) });
       return rows;
+    },
+    async compactRows(sql: string, params?: Record<string, unknown>) {
+      const result = await store.compactRows(sql, params);
+      calls.push({ sql, params, compact: true, json: JSON.stringify(result) });
+      return result;
     },
   };
 }
 
 /** Hands analyze the recorded results, so only its Node side runs. */
 function replayRunner(calls: RecordedCall[]): QueryRunner {
+  const recorded = (sql: string, params: Record<string, unknown> | undefined): string => {
+    const hit = calls.find((c) => c.sql === sql && JSON.stringify(c.params) === JSON.stringify(params));
+    if (!hit) throw new Error(`analysis-bench: no recorded result for ${queryName(sql)}`);
+    return hit.json;
+  };
   return {
     async rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
-      const hit = calls.find((c) => c.sql === sql && JSON.stringify(c.params) === JSON.stringify(params));
-      if (!hit) throw new Error(`analysis-bench: no recorded result for ${queryName(sql)}`);
-      return JSON.parse(hit.json) as T[];
+      return JSON.parse(recorded(sql, params)) as T[];
+    },
+    async compactRows(sql: string, params?: Record<string, unknown>) {
+      return JSON.parse(recorded(sql, params)) as { names: string[]; rows: unknown[][] };
     },
   };
 }
@@ -154,7 +167,11 @@ async function measure(dir: string, warmRuns: number): Promise<RunResult> {
       const round: QueryCost[] = [];
       for (const call of calls) {
         const e0 = await engineEvents(store);
-        const [rows, c] = await cost(() => store.rows(call.sql, call.params));
+        const [rows, c] = await cost(async () =>
+          call.compact
+            ? (await store.compactRows(call.sql, call.params)).rows
+            : await store.rows(call.sql, call.params),
+        );
         const e1 = await engineEvents(store);
         round.push({
           name: queryName(call.sql),

@@ -48,6 +48,12 @@ export interface Store {
   readonly migration: MigrationReport;
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * The result as arrays in the order of `names` (JSONCompactEachRowWithNames): for large results,
+   * where writing and parsing every column name on every row costs. Measured on the analysis' peer
+   * summary (28 654 rows): 29.4 → 20.5 MB of JSON, 1.55–1.75 → 1.37–1.40 CPU-s engine and parse.
+   */
+  compactRows(sql: string, params?: Record<string, unknown>): Promise<CompactRows>;
   /** JSONEachRow insert of small row sets (ledger, names, inventory). */
   insertJson(table: string, rows: readonly object[]): Promise<void>;
   /**
@@ -62,6 +68,11 @@ export interface Store {
     chunks: readonly Uint8Array[],
   ): InsertHandle;
   close(): Promise<void>;
+}
+
+export interface CompactRows {
+  names: string[];
+  rows: unknown[][];
 }
 
 export interface InsertHandle {
@@ -231,6 +242,16 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     }
   };
 
+  const compactRows = async (sql: string, params?: Record<string, unknown>): Promise<CompactRows> => {
+    try {
+      const rs = await c.query({ query: sql, query_params: params, format: 'JSONCompactEachRowWithNames' });
+      const [names, ...body] = (await rs.json()) as unknown[][];
+      return { names: (names ?? []) as string[], rows: body };
+    } catch (cause) {
+      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+    }
+  };
+
   let closed = false;
   const store: Store = {
     kind,
@@ -242,6 +263,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     migration: { from: 0, to: 0, applied: [], addedColumns: [] },
     command,
     rows,
+    compactRows,
     async insertJson(table, values) {
       if (values.length === 0) return;
       try {

@@ -34,6 +34,7 @@ export {
   saveBaselineEntry,
 } from './baseline-store.js';
 export {
+  type CompactRows,
   DEFAULT_DATA_DIR,
   type InsertHandle,
   openStore,

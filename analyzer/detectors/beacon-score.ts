@@ -148,11 +148,12 @@ export function scoreBeacon(input: BeaconInput, opts: BeaconOptions = {}): Beaco
   const events: number[] = [];
   for (const t of starts)
     if (events.length === 0 || t - events[events.length - 1]! >= burstMs) events.push(t);
-  const gaps: number[] = [];
-  for (let i = 1; i < events.length; i++) gaps.push(events[i]! - events[i - 1]!);
-  const sortedGaps = sortedCopy(gaps);
-  const m = sortedGaps.length > 0 ? median(sortedGaps) : 0;
-  const jitter = sortedGaps.length > 0 ? mad(sortedGaps, m) : 0;
+  // sorted in place: the on-time count below does not depend on the gaps' order
+  const gaps = new Float64Array(Math.max(0, events.length - 1));
+  for (let i = 1; i < events.length; i++) gaps[i - 1] = events[i]! - events[i - 1]!;
+  gaps.sort();
+  const m = gaps.length > 0 ? median(gaps) : 0;
+  const jitter = gaps.length > 0 ? mad(gaps, m) : 0;
   const tol = Math.max(tolFrac * m, minTol);
   const effFrac = m > 0 ? Math.min(1, tol / m) : 1;
 

@@ -23,14 +23,32 @@ export function quartiles(sorted: ArrayLike<number>): [number, number, number] {
   return [median(sorted, 0, c1), median(sorted), median(sorted, c2, n)];
 }
 
-/** Median absolute deviation around the median (unscaled). */
+/**
+ * Median absolute deviation around the median (unscaled). The input being sorted, the deviations are
+ * two sorted runs walking outward from the median (below it: med − x going down; from it: x − med
+ * going up); merging them up to the middle gives the median deviation without sorting or allocating.
+ * Same values as sorting |x − med|: fl(med − x) = −fl(x − med) under round-to-nearest.
+ */
 export function mad(sorted: ArrayLike<number>, med = median(sorted)): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
-  const dev = new Float64Array(n);
-  for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i]! - med);
-  dev.sort();
-  return median(dev);
+  let lo = n >> 1;
+  while (lo > 0 && sorted[lo - 1]! >= med) lo--;
+  while (lo < n && sorted[lo]! < med) lo++;
+  // below: indices lo-1 … 0 (deviation med − x, rising); above: lo … n-1 (x − med, rising)
+  let below = lo - 1;
+  let above = lo;
+  const take = (): number => {
+    if (above >= n || (below >= 0 && med - sorted[below]! < sorted[above]! - med)) {
+      return med - sorted[below--]!;
+    }
+    return sorted[above++]! - med;
+  };
+  const mid = n >> 1;
+  let prev = 0;
+  for (let k = 0; k < mid; k++) prev = take();
+  const at = take();
+  return n % 2 === 1 ? at : (prev + at) / 2;
 }
 
 /**

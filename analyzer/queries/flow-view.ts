@@ -19,9 +19,28 @@
  */
 import type { CompiledRules } from '../rules/compiled-rules.js';
 
-/** What the detectors need from the store: `Store.rows` satisfies it. */
+/** What the detectors need from the store: `Store.rows` and `Store.compactRows` satisfy it. */
 export interface QueryRunner {
   rows<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Rows as arrays in the order of `names`, for large results (no column name per row). */
+  compactRows(sql: string, params?: Record<string, unknown>): Promise<{ names: string[]; rows: unknown[][] }>;
+}
+
+/**
+ * Positions of a compact result's columns by name. A name the result lacks is an error here, once,
+ * rather than `undefined` in every row.
+ */
+export function columnPositions<K extends string>(
+  names: readonly string[],
+  wanted: readonly K[],
+): Record<K, number> {
+  const at = {} as Record<K, number>;
+  for (const k of wanted) {
+    const i = names.indexOf(k);
+    if (i < 0) throw new Error(`query result has no column ${k} (has ${names.join(', ')})`);
+    at[k] = i;
+  }
+  return at;
 }
 
 export interface AnalysisWindow {

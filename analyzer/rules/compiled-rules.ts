@@ -232,6 +232,8 @@ export class CompiledRules {
   private readonly suppressions: (Compiled<Suppression> & { expiresMs: number })[] = [];
   private readonly groups = new Map<string, CompiledGroup>();
   private readonly mudFiles = new Map<string, { pack: MudPack; file: string; bound: boolean }>();
+  /** detector()'s answers: asked once per pair and alert in an analysis. */
+  private readonly detectorSettings = new Map<Detector, Readonly<ResolvedDetectorSettings>>();
 
   constructor(packs: readonly LoadedPack[]) {
     const policies = packs.filter((p) => p.pack.kind === 'policy');
@@ -328,8 +330,13 @@ export class CompiledRules {
   }
 
   /** Settings of a detector: the policy's, over the built-in defaults. */
-  detector(d: Detector): ResolvedDetectorSettings {
-    return { ...DETECTOR_DEFAULTS[d], ...this.policy.detectors[d] };
+  detector(d: Detector): Readonly<ResolvedDetectorSettings> {
+    let settings = this.detectorSettings.get(d);
+    if (!settings) {
+      settings = Object.freeze({ ...DETECTOR_DEFAULTS[d], ...this.policy.detectors[d] });
+      this.detectorSettings.set(d, settings);
+    }
+    return settings;
   }
 
   /** True when the policy (local networks) or an operator's infrastructure list covers the address. */
@@ -366,10 +373,9 @@ export class CompiledRules {
    */
   matchPeer(peer: PeerInfo): VendorRuleMatch[] {
     const out: VendorRuleMatch[] = [];
-    const seen = new Set<string>();
     const add = (ref: EndpointRef, by: MatchedBy, value: string): void => {
-      if (seen.has(ref.ep.id)) return;
-      seen.add(ref.ep.id);
+      // a handful of matches at most: a scan of them beats a Set made for every peer
+      for (const m of out) if (m.ruleId === ref.ep.id) return;
       out.push(toMatch(ref, by, value));
     };
     for (const n of peerNames(peer)) {
@@ -398,6 +404,7 @@ export class CompiledRules {
 
   /** Watch-list rules that match this device and peer. */
   watchHits(device: DeviceInfo, peer: PeerInfo): RuleRef<WatchRule>[] {
+    if (this.watch.length === 0) return [];
     const dip = parseIp(device.ip);
     const pip = peer.ip ? parseIp(peer.ip) : undefined;
     return this.watch
@@ -417,9 +424,11 @@ export class CompiledRules {
     nowMs: number,
     purposes: readonly Purpose[] = [],
   ): OperatorVerdict {
+    let suppressedBy: RuleRef<Suppression> | undefined;
+    if (this.suppressions.length === 0 && this.overrides.length === 0)
+      return { suppressedBy, severity, overriddenBy: undefined };
     const dip = parseIp(device.ip);
     const pip = peer.ip ? parseIp(peer.ip) : undefined;
-    let suppressedBy: RuleRef<Suppression> | undefined;
     for (const s of this.suppressions) {
       if (s.expiresMs < nowMs) continue;
       if (s.ref.rule.detector && s.ref.rule.detector !== detector) continue;

@@ -175,9 +175,9 @@ export async function runScan(inputs: readonly string[], opts: ScanOptions): Pro
     opts.onPhase?.('store');
     // the alerts of the cameras in these inputs (other data of the same window counts as evidence)
     const devices = await devicesOf(store, ids);
-    const fresh = [...byId.values()]
-      .filter((a) => devices.has(analyzer.normaliseIp(a.deviceIp)))
-      .sort(analyzer.compareAlerts);
+    const fresh = analyzer.sortAlerts(
+      [...byId.values()].filter((a) => devices.has(analyzer.normaliseIp(a.deviceIp))),
+    );
     const { stored, ...saved } = await saveAlerts(store, fresh);
     const t3 = performance.now();
     return {

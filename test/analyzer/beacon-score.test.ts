@@ -93,6 +93,22 @@ describe('robust statistics (montanaflynn/stats definitions)', () => {
     expect(bowleySkew([1, 2, 3, 4, 50])).toBeCloseTo((1.5 + 27 - 6) / 25.5, 12); // Q = 1.5,3,27
   });
 
+  fcTest.prop([
+    fc.array(
+      fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double({ noNaN: true, noDefaultInfinity: true })),
+      {
+        minLength: 1,
+        maxLength: 60,
+      },
+    ),
+  ])('MAD of a sorted series equals the median of the sorted absolute deviations (the definition)', (xs) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const med = median(sorted);
+    const dev = sorted.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+    // == rather than toBe: −0 and +0 are the same deviation
+    expect(mad(sorted) === median(dev)).toBe(true);
+  });
+
   test('binomial tail', () => {
     expect(binomialTail(4, 4, 0.5)).toBeCloseTo(1 / 16, 12);
     expect(binomialTail(3, 2, 0.5)).toBeCloseTo(4 / 8, 12);

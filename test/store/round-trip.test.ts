@@ -27,6 +27,23 @@ describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
     }
   });
 
+  it('gives the same result as compact rows (names once, arrays per row) as it does as objects', async () => {
+    store = await stores.open();
+    const flows: Flow[] = [];
+    for (let i = 0; i < 5; i++) flows.push(fullFlow(i));
+    await writeFlows(store, flows);
+    const sql = `SELECT IPv6NumToString(orig_ip) AS ip, orig_bytes AS bytes, groupArray(proto) AS protos
+      FROM flows GROUP BY ip, bytes ORDER BY ip, bytes`;
+    const objects = await store.rows<Record<string, unknown>>(sql);
+    const compact = await store.compactRows(sql);
+    expect(compact.names).toEqual(['ip', 'bytes', 'protos']);
+    expect(compact.rows.length).toBe(flows.length);
+    expect(compact.rows.map((r) => Object.fromEntries(compact.names.map((n, i) => [n, r[i]])))).toEqual(objects);
+    // an empty result still names its columns
+    const none = await store.compactRows(`${sql.replace('GROUP BY', 'WHERE proto = 255 GROUP BY')}`);
+    expect(none).toEqual({ names: ['ip', 'bytes', 'protos'], rows: [] });
+  });
+
   it('stores addresses in every text form and reads them back in canonical form', async () => {
     store = await stores.open();
     const cases: Array<[string, string]> = [
