@@ -38,7 +38,9 @@ describe.each(BACKENDS)('flows round trip (%s)', (kind) => {
     const compact = await store.compactRows(sql);
     expect(compact.names).toEqual(['ip', 'bytes', 'protos']);
     expect(compact.rows.length).toBe(flows.length);
-    expect(compact.rows.map((r) => Object.fromEntries(compact.names.map((n, i) => [n, r[i]])))).toEqual(objects);
+    expect(compact.rows.map((r) => Object.fromEntries(compact.names.map((n, i) => [n, r[i]])))).toEqual(
+      objects,
+    );
     // an empty result still names its columns
     const none = await store.compactRows(`${sql.replace('GROUP BY', 'WHERE proto = 255 GROUP BY')}`);
     expect(none).toEqual({ names: ['ip', 'bytes', 'protos'], rows: [] });
