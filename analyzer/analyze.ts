@@ -50,17 +50,30 @@ export interface AnalysisResult {
   counts: Partial<Record<Detector, number>>;
 }
 
+type Facts = Record<string, string | number | boolean>;
+
 interface Pending {
   draft: AlertDraft;
   purposes: readonly Purpose[];
   /** `device|peer key` of the pair, for the new/rare-peer modifiers. */
   pair: string;
+  /** A destination alert, left out when a protocol alert covers its pair. */
+  coverable: boolean;
+  /** The rare-peer modifier's facts, once applied, and the facts before them. */
+  rare?: { facts: Facts; before: AlertDraft['evidence']['facts'] };
+  /** Modified after it was settled: settle again. */
+  stale: boolean;
+}
+
+/** A settled draft: the alert, and the suppression that hides it, if any. */
+interface Settled {
+  alert: Alert;
+  suppressedBy: RuleRef<Suppression> | undefined;
 }
 
 interface Ctx {
   rules: CompiledRules;
   nowMs: number;
-  pending: Pending[];
   alerts: Map<string, Alert>;
   suppressed: SuppressedAlert[];
 }
@@ -114,12 +127,37 @@ function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules
 }
 
 /** Queue a draft; modifiers, suppressions and overrides are applied when every detector has run. */
-function emit(ctx: Ctx, pair: string, draft: AlertDraft, purposes: readonly Purpose[] = []): void {
-  ctx.pending.push({ draft, purposes, pair });
+function emit(
+  list: Pending[],
+  pair: string,
+  draft: AlertDraft,
+  purposes: readonly Purpose[] = [],
+  coverable = false,
+): void {
+  list.push({ draft, purposes, pair, coverable, stale: false });
 }
 
-/** Apply suppressions and overrides, then keep the alert (the higher score wins on an id clash). */
-function settle(ctx: Ctx, { draft, purposes }: Pending): void {
+/**
+ * A new- or rare-peer modifier: score +10 and its facts (the explanation's sentence). Facts keep the
+ * order new, then rare, whichever came first.
+ */
+function modifyDraft(p: Pending, facts: Facts, kind: 'new' | 'rare'): void {
+  const ev = p.draft.evidence;
+  if (kind === 'rare') {
+    p.rare = { facts, before: ev.facts };
+    ev.facts = { ...ev.facts, ...facts };
+  } else if (p.rare) {
+    ev.facts = { ...p.rare.before, ...facts, ...p.rare.facts };
+  } else {
+    ev.facts = { ...ev.facts, ...facts };
+  }
+  p.draft.score = Math.min(100, p.draft.score + 10);
+  p.stale = true;
+}
+
+/** Apply suppressions and overrides to a draft (left as it is: a modifier may settle it again). */
+function settle(ctx: Ctx, p: Pending): Settled {
+  const { draft, purposes } = p;
   const verdict = ctx.rules.judge(
     draft.detector,
     { ip: draft.deviceIp, site: draft.deviceSite, vendor: draft.deviceVendor, name: draft.deviceName },
@@ -134,17 +172,26 @@ function settle(ctx: Ctx, { draft, purposes }: Pending): void {
     ctx.nowMs,
     purposes,
   );
+  p.stale = false;
+  const alert = finishAlert(draft);
+  alert.severity = verdict.severity;
   if (verdict.overriddenBy) {
     const r = verdict.overriddenBy;
-    draft.evidence.rules = [
-      ...(draft.evidence.rules ?? []),
-      { kind: 'override', id: r.rule.id, file: r.file, reason: r.rule.reason },
-    ];
+    alert.evidence = {
+      ...alert.evidence,
+      rules: [
+        ...(alert.evidence.rules ?? []),
+        { kind: 'override', id: r.rule.id, file: r.file, reason: r.rule.reason },
+      ],
+    };
   }
-  draft.severity = verdict.severity; // the draft is settled once and not used after
-  const alert = finishAlert(draft);
-  if (verdict.suppressedBy) {
-    ctx.suppressed.push({ alert, by: verdict.suppressedBy });
+  return { alert, suppressedBy: verdict.suppressedBy };
+}
+
+/** Keep a settled alert (the higher score wins on an id clash), or count it as suppressed. */
+function keep(ctx: Ctx, { alert, suppressedBy }: Settled): void {
+  if (suppressedBy) {
+    ctx.suppressed.push({ alert, by: suppressedBy });
     return;
   }
   const prev = ctx.alerts.get(alert.id);
@@ -202,7 +249,7 @@ export async function analyze(
   rules: CompiledRules,
   opts: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  const ctx: Ctx = { rules, nowMs: opts.nowMs ?? Date.now(), pending: [], alerts: new Map(), suppressed: [] };
+  const ctx: Ctx = { rules, nowMs: opts.nowMs ?? Date.now(), alerts: new Map(), suppressed: [] };
   const w = opts.window;
   const beaconCfg = rules.detector('beacon');
   const rareCfg = rules.detector('rare-peer');
@@ -271,63 +318,11 @@ export async function analyze(
       }),
     );
   }
-  const [events, newPeers] = await othersDone;
-
-  // protocol misuse
-  const coveredByProtocol = new Set<string>();
-  for (const e of events) {
-    const settings = rules.detector(e.kind);
-    if (!settings.enabled) continue;
-    const grouped =
-      e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:') || e.eventKey === 'ntp';
-    const pair = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
-    const s = grouped ? undefined : summaryByPair.get(pair);
-    const v = s ? judgePair(s) : undefined;
-    if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
-    // A grouped event (public NTP per camera…) is allowed when every one of its peers is.
-    if (grouped && ALLOWABLE.has(e.kind) && allPeersAllowed(rules, e)) continue;
-    if (!grouped) coveredByProtocol.add(pair);
-    const facts: Record<string, string | number | boolean | string[]> = {};
-    if (e.dnsQueries.length) facts.queries = e.dnsQueries;
-    if (e.soapActions.length) facts.soapAction = e.soapActions[0]!.replace(/^.*#/, '');
-    if (e.stun.length) facts.protocol = `STUN ${e.stun.join(', ')}`;
-    else if (e.ssdp.length) facts.protocol = 'SSDP';
-    if (e.kind === 'inbound-internet' && e.devicePorts.length) facts.devicePort = e.devicePorts[0]!;
-    if (grouped) facts.peers = e.peers;
-    const common = commonDraft(e);
-    if (grouped && e.peers > 1) {
-      delete common.peerIp;
-      delete common.peerName;
-      delete common.peerCountry;
-      delete common.peerAsn;
-      delete common.peerAsOrg;
-    }
-    emit(
-      ctx,
-      pair,
-      {
-        ...common,
-        ...(grouped ? { key: e.eventKey } : {}),
-        detector: e.kind,
-        severity: settings.severity,
-        score: PROTOCOL_SCORE[e.kind] ?? 70,
-        firstSeen: e.firstMs,
-        lastSeen: e.lastMs,
-        count: e.flows,
-        bytes: e.bytesOut,
-        bytesIn: e.bytesIn,
-        evidence: {
-          ports: e.ports,
-          peerIps: e.peerIps,
-          ...(v?.vendor.length ? { vendorRules: toAlertRules(v.vendor) } : {}),
-          ...(Object.keys(facts).length ? { facts } : {}),
-          flows: e.flowRefs,
-        },
-      },
-      v?.vendor.map((m) => m.purpose) ?? [],
-    );
-  }
-
+  // The summaries' own alerts (destinations, watch list, volume, beacons) are drafted and settled
+  // (rules judged, id and explanation made) while the engine runs the protocol-events query; what
+  // that query changes comes after it: a destination alert gives way to a protocol alert on the same
+  // pair, and new-peer modifiers settle their drafts again.
+  const early: Pending[] = [];
   // destinations: egress / vendor-cloud / p2p / doh, watch lists, volume
   const volumeCfg = rules.detector('volume');
   for (const s of summaries) {
@@ -357,12 +352,13 @@ export async function analyze(
       flows: s.flowRefs as FlowRef[],
     });
     const purposes = v.vendor.map((m) => m.purpose);
-    if (v.detector && !coveredByProtocol.has(k) && rules.detector(v.detector).enabled) {
+    if (v.detector && rules.detector(v.detector).enabled) {
       emit(
-        ctx,
+        early,
         k,
         { ...base, detector: v.detector, severity: v.severity, score: v.score, evidence: evidence() },
         purposes,
+        true,
       );
     }
     if (v.watch.length > 0 && rules.detector('watchlist').enabled) {
@@ -371,7 +367,7 @@ export async function analyze(
         'info',
       );
       emit(
-        ctx,
+        early,
         k,
         {
           ...base,
@@ -395,7 +391,7 @@ export async function analyze(
     if (volumeCfg.enabled && s.bytesOut >= minBytes && v.addressClass === 'public') {
       const score = Math.min(100, Math.round(60 + 10 * Math.log2(s.bytesOut / Math.max(1, minBytes))));
       emit(
-        ctx,
+        early,
         k,
         {
           ...base,
@@ -408,7 +404,6 @@ export async function analyze(
       );
     }
   }
-
   // beacons
   for (const [s, score] of beaconScores) {
     const b = s.series!;
@@ -423,7 +418,7 @@ export async function analyze(
     if (score.sub.histogram !== undefined) sub.histogram = score.sub.histogram;
     if (score.sub.session !== undefined) sub.session = score.sub.session;
     emit(
-      ctx,
+      early,
       pairKey(s.deviceIp, s.peerKey),
       {
         ...commonDraft(s),
@@ -457,25 +452,102 @@ export async function analyze(
       vendor.map((m) => m.purpose),
     );
   }
-
   // new and rare peers: modifiers of the pair's other alerts (score +10, a sentence in the
   // explanation), standalone alerts only for pairs nothing else reported (RITA's prevalence and
-  // first-seen modifiers work the same way; one alert per pair and detector keeps the queue short)
+  // first-seen modifiers work the same way; one alert per pair and detector keeps the queue short).
+  // Rare: peer keys at most `maxDevices` devices contacted, in a fleet big enough for that to mean
+  // something (in a small fleet every peer is "rare").
+  const fleet = range?.devices ?? 0;
+  const rareInFleet = rareCfg.enabled && fleet >= (rareCfg.minFleet ?? 10);
+  const rare = new Map<string, { s: PeerSummary; facts: Facts }>();
+  for (const s of rareInFleet ? summaries : []) {
+    if (s.devices > (rareCfg.maxDevices ?? 2) || judgePair(s).allowedBy) continue;
+    rare.set(pairKey(s.deviceIp, s.peerKey), {
+      s,
+      facts: { devicesContacting: s.devices, fleetSize: fleet },
+    });
+  }
+  for (const p of early) {
+    const r = rare.get(p.pair);
+    if (r) modifyDraft(p, r.facts, 'rare');
+  }
+  const settledEarly = early.map((p) => settle(ctx, p));
+
+  const [events, newPeers] = await othersDone;
+  const protocol: Pending[] = [];
+  // protocol misuse
+  const coveredByProtocol = new Set<string>();
+  for (const e of events) {
+    const settings = rules.detector(e.kind);
+    if (!settings.enabled) continue;
+    const grouped =
+      e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:') || e.eventKey === 'ntp';
+    const pair = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
+    const s = grouped ? undefined : summaryByPair.get(pair);
+    const v = s ? judgePair(s) : undefined;
+    if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
+    // A grouped event (public NTP per camera…) is allowed when every one of its peers is.
+    if (grouped && ALLOWABLE.has(e.kind) && allPeersAllowed(rules, e)) continue;
+    if (!grouped) coveredByProtocol.add(pair);
+    const facts: Record<string, string | number | boolean | string[]> = {};
+    if (e.dnsQueries.length) facts.queries = e.dnsQueries;
+    if (e.soapActions.length) facts.soapAction = e.soapActions[0]!.replace(/^.*#/, '');
+    if (e.stun.length) facts.protocol = `STUN ${e.stun.join(', ')}`;
+    else if (e.ssdp.length) facts.protocol = 'SSDP';
+    if (e.kind === 'inbound-internet' && e.devicePorts.length) facts.devicePort = e.devicePorts[0]!;
+    if (grouped) facts.peers = e.peers;
+    const common = commonDraft(e);
+    if (grouped && e.peers > 1) {
+      delete common.peerIp;
+      delete common.peerName;
+      delete common.peerCountry;
+      delete common.peerAsn;
+      delete common.peerAsOrg;
+    }
+    emit(
+      protocol,
+      pair,
+      {
+        ...common,
+        ...(grouped ? { key: e.eventKey } : {}),
+        detector: e.kind,
+        severity: settings.severity,
+        score: PROTOCOL_SCORE[e.kind] ?? 70,
+        firstSeen: e.firstMs,
+        lastSeen: e.lastMs,
+        count: e.flows,
+        bytes: e.bytesOut,
+        bytesIn: e.bytesIn,
+        evidence: {
+          ports: e.ports,
+          peerIps: e.peerIps,
+          ...(v?.vendor.length ? { vendorRules: toAlertRules(v.vendor) } : {}),
+          ...(Object.keys(facts).length ? { facts } : {}),
+          flows: e.flowRefs,
+        },
+      },
+      v?.vendor.map((m) => m.purpose) ?? [],
+    );
+  }
+  const kept: number[] = [];
+  for (let i = 0; i < early.length; i++)
+    if (!(early[i]!.coverable && coveredByProtocol.has(early[i]!.pair))) kept.push(i);
   const byPair = new Map<string, Pending[]>();
-  for (const p of ctx.pending) {
+  for (const p of [...protocol, ...kept.map((i) => early[i]!)]) {
     const list = byPair.get(p.pair);
     if (list) list.push(p);
     else byPair.set(p.pair, [p]);
   }
+  const late: Pending[] = [];
   const newCfg = rules.detector('new-peer');
   const standalone = (
     s: PeerSummary,
     detector: 'new-peer' | 'rare-peer',
     severity: Severity,
     score: number,
-    facts: Record<string, string | number | boolean>,
+    facts: Facts,
   ) => {
-    emit(ctx, pairKey(s.deviceIp, s.peerKey), {
+    emit(late, pairKey(s.deviceIp, s.peerKey), {
       ...commonDraft(s),
       detector,
       severity,
@@ -494,15 +566,6 @@ export async function analyze(
       },
     });
   };
-  const modify = (pair: string, facts: Record<string, string | number | boolean>): boolean => {
-    const list = byPair.get(pair);
-    if (!list?.length) return false;
-    for (const p of list) {
-      p.draft.evidence.facts = { ...p.draft.evidence.facts, ...facts };
-      p.draft.score = Math.min(100, p.draft.score + 10);
-    }
-    return true;
-  };
   for (const n of newPeers) {
     const pair = pairKey(n.deviceIp, n.peerKey);
     const s = summaryByPair.get(pair);
@@ -513,16 +576,15 @@ export async function analyze(
       baselineSince: new Date(n.baseline.sinceMs).toISOString(),
       baselineUntil: new Date(n.baseline.untilMs).toISOString(),
     };
-    if (!modify(pair, facts)) standalone(s, 'new-peer', newCfg.severity, 60, facts);
+    const list = byPair.get(pair);
+    if (list) for (const p of list) modifyDraft(p, facts, 'new');
+    else standalone(s, 'new-peer', newCfg.severity, 60, facts);
   }
-  // rare: peer keys at most `maxDevices` devices contacted, in a fleet big enough for that to mean
-  // something (in a small fleet every peer is "rare")
-  const fleet = range?.devices ?? 0;
-  const rareInFleet = rareCfg.enabled && fleet >= (rareCfg.minFleet ?? 10);
-  for (const s of rareInFleet ? summaries : []) {
-    if (s.devices > (rareCfg.maxDevices ?? 2) || judgePair(s).allowedBy) continue;
-    const facts = { devicesContacting: s.devices, fleetSize: fleet };
-    if (!modify(pairKey(s.deviceIp, s.peerKey), facts)) {
+  for (const [pair, { s, facts }] of rare) {
+    const list = byPair.get(pair);
+    // the summaries' drafts have it already; the protocol drafts of the pair get it now
+    if (list) for (const p of list) if (!p.rare) modifyDraft(p, facts, 'rare');
+    if (!list) {
       standalone(
         s,
         'rare-peer',
@@ -533,7 +595,10 @@ export async function analyze(
     }
   }
 
-  for (const p of ctx.pending) settle(ctx, p);
+  // kept in the order the detectors ran: protocol, the summaries', then standalone new/rare peers
+  for (const p of protocol) keep(ctx, settle(ctx, p));
+  for (const i of kept) keep(ctx, early[i]!.stale ? settle(ctx, early[i]!) : settledEarly[i]!);
+  for (const p of late) keep(ctx, settle(ctx, p));
   const alerts = sortAlerts(ctx.alerts.values());
   const counts: Partial<Record<Detector, number>> = {};
   for (const a of alerts) counts[a.detector] = (counts[a.detector] ?? 0) + 1;
