@@ -51,12 +51,16 @@ export interface AnalysisResult {
 }
 
 type Facts = Record<string, string | number | boolean>;
+type Pair = PeerSummary | string;
 
 interface Pending {
   draft: AlertDraft;
   purposes: readonly Purpose[];
-  /** `device|peer key` of the pair, for the new/rare-peer modifiers. */
-  pair: string;
+  /**
+   * The pair, for the new/rare-peer modifiers: its summary (an identity lookup, no text to hash), or
+   * `device|event key` for a protocol event no summary has.
+   */
+  pair: Pair;
   /** A destination alert, left out when a protocol alert covers its pair. */
   coverable: boolean;
   /** The rare-peer modifier's facts, once applied, and the facts before them. */
@@ -129,7 +133,7 @@ function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules
 /** Queue a draft; modifiers, suppressions and overrides are applied when every detector has run. */
 function emit(
   list: Pending[],
-  pair: string,
+  pair: Pair,
   draft: AlertDraft,
   purposes: readonly Purpose[] = [],
   coverable = false,
@@ -226,17 +230,34 @@ function commonDraft(
   | 'peerAsn'
   | 'peerAsOrg'
 > {
-  const d: ReturnType<typeof commonDraft> = { deviceIp: s.deviceIp };
-  if (s.deviceName) d.deviceName = s.deviceName;
-  if (s.deviceVendor) d.deviceVendor = s.deviceVendor;
-  if (s.deviceSite) d.deviceSite = s.deviceSite;
-  if (s.peerIps[0]) d.peerIp = s.peerIps[0];
-  if (s.peerName) d.peerName = s.peerName;
-  if (s.ports.length === 1) d.peerPort = s.ports[0];
-  if (s.country) d.peerCountry = s.country;
-  if (s.asn) d.peerAsn = s.asn;
-  if (s.asOrg) d.peerAsOrg = s.asOrg;
-  return d;
+  // Every field, absent ones as undefined (which the jsonl and the store leave out): drafts of one
+  // shape, so building and copying them stays on V8's fast paths (objects of ten different shapes
+  // made each property store after a spread a slow lookup: ~0.1 s per analysis of 28 654 pairs).
+
+  return {
+    deviceIp: s.deviceIp,
+    deviceName: s.deviceName || undefined,
+    deviceVendor: s.deviceVendor || undefined,
+    deviceSite: s.deviceSite || undefined,
+    peerIp: s.peerIps[0] || undefined,
+    peerName: s.peerName || undefined,
+    peerPort: s.ports.length === 1 ? s.ports[0] : undefined,
+    peerCountry: s.country || undefined,
+    peerAsn: s.asn || undefined,
+    peerAsOrg: s.asOrg || undefined,
+  };
+}
+
+/**
+ * `{ ...common, ...fields }`, written so that V8 (Node 20) builds it cheaply. A literal that starts
+ * with a spread and adds keys (`{ ...common, detector, … }`) is made by cloning common's shape, which
+ * has no room for more keys, and then growing it: 2.9 KB per object in a 28 000-object test, against
+ * 0.5 KB this way (a key before the spreads makes V8 copy into a fresh literal). The leading key is
+ * common's first, so the keys keep their order (the jsonl's). Drafting the 10 M-flow night's 28 654
+ * destination alerts allocated 118 MB before, 44 MB after.
+ */
+function withCommon<C extends { deviceIp: string }, const F extends object>(common: C, fields: F): C & F {
+  return { deviceIp: common.deviceIp, ...(common as Partial<C>), ...fields } as C & F;
 }
 
 function namesOf(s: PeerSummary): AlertDraft['evidence']['names'] {
@@ -328,35 +349,43 @@ export async function analyze(
   for (const s of summaries) {
     const v = judgePair(s);
     if (v.local || v.allowedBy) continue;
-    const k = pairKey(s.deviceIp, s.peerKey);
-    const base = {
-      ...commonDraft(s),
+    const common = commonDraft(s);
+    const base = withCommon(common, {
       firstSeen: s.firstMs,
       lastSeen: s.lastMs,
       count: s.flows,
       bytes: s.bytesOut,
       bytesIn: s.bytesIn,
-    };
+    });
     // a session kept open with traffic through it: a heartbeat the connection-start timing cannot see
     const kept =
       s.longestMs >= 300_000 && s.longestPackets >= 5
         ? { longestSessionMs: s.longestMs, longestSessionPackets: s.longestPackets }
         : undefined;
-    const evidence = (): AlertDraft['evidence'] => ({
-      ...(kept ? { facts: { ...kept } } : {}),
-      ...(namesOf(s) ? { names: namesOf(s) } : {}),
-      ports: s.ports,
-      protos: s.protos,
-      peerIps: s.peerIps,
-      ...(v.vendor.length ? { vendorRules: toAlertRules(v.vendor) } : {}),
-      flows: s.flowRefs as FlowRef[],
-    });
+    const evidence = (): AlertDraft['evidence'] => {
+      // conditional keys set one by one: spreading `cond ? {…} : {}` made a temporary object each
+      const ev: AlertDraft['evidence'] = {};
+      if (kept) ev.facts = { ...kept };
+      const names = namesOf(s);
+      if (names) ev.names = names;
+      ev.ports = s.ports;
+      ev.protos = s.protos;
+      ev.peerIps = s.peerIps;
+      if (v.vendor.length) ev.vendorRules = toAlertRules(v.vendor);
+      ev.flows = s.flowRefs as FlowRef[];
+      return ev;
+    };
     const purposes = v.vendor.map((m) => m.purpose);
     if (v.detector && rules.detector(v.detector).enabled) {
       emit(
         early,
-        k,
-        { ...base, detector: v.detector, severity: v.severity, score: v.score, evidence: evidence() },
+        s,
+        withCommon(base, {
+          detector: v.detector,
+          severity: v.severity,
+          score: v.score,
+          evidence: evidence(),
+        }),
         purposes,
         true,
       );
@@ -368,9 +397,8 @@ export async function analyze(
       );
       emit(
         early,
-        k,
-        {
-          ...base,
+        s,
+        withCommon(base, {
           detector: 'watchlist',
           severity: sev,
           score: PROTOCOL_SCORE.watchlist ?? 85,
@@ -383,7 +411,7 @@ export async function analyze(
               reason: r.rule.reason,
             })),
           },
-        },
+        }),
         purposes,
       );
     }
@@ -392,14 +420,13 @@ export async function analyze(
       const score = Math.min(100, Math.round(60 + 10 * Math.log2(s.bytesOut / Math.max(1, minBytes))));
       emit(
         early,
-        k,
-        {
-          ...base,
+        s,
+        withCommon(base, {
           detector: 'volume',
           severity: volumeCfg.severity,
           score,
           evidence: { ...evidence(), facts: { ...kept, minBytesOut: minBytes } },
-        },
+        }),
         purposes,
       );
     }
@@ -419,9 +446,8 @@ export async function analyze(
     if (score.sub.session !== undefined) sub.session = score.sub.session;
     emit(
       early,
-      pairKey(s.deviceIp, s.peerKey),
-      {
-        ...commonDraft(s),
+      s,
+      withCommon(commonDraft(s), {
         detector: 'beacon',
         severity: beaconCfg.severity,
         score: score.score,
@@ -448,7 +474,7 @@ export async function analyze(
           },
           flows: s.flowRefs,
         },
-      },
+      }),
       vendor.map((m) => m.purpose),
     );
   }
@@ -459,31 +485,29 @@ export async function analyze(
   // something (in a small fleet every peer is "rare").
   const fleet = range?.devices ?? 0;
   const rareInFleet = rareCfg.enabled && fleet >= (rareCfg.minFleet ?? 10);
-  const rare = new Map<string, { s: PeerSummary; facts: Facts }>();
+  const rare = new Map<PeerSummary, Facts>();
   for (const s of rareInFleet ? summaries : []) {
     if (s.devices > (rareCfg.maxDevices ?? 2) || judgePair(s).allowedBy) continue;
-    rare.set(pairKey(s.deviceIp, s.peerKey), {
-      s,
-      facts: { devicesContacting: s.devices, fleetSize: fleet },
-    });
+    rare.set(s, { devicesContacting: s.devices, fleetSize: fleet });
   }
   for (const p of early) {
-    const r = rare.get(p.pair);
-    if (r) modifyDraft(p, r.facts, 'rare');
+    const facts = typeof p.pair === 'string' ? undefined : rare.get(p.pair);
+    if (facts) modifyDraft(p, facts, 'rare');
   }
   const settledEarly = early.map((p) => settle(ctx, p));
 
   const [events, newPeers] = await othersDone;
   const protocol: Pending[] = [];
   // protocol misuse
-  const coveredByProtocol = new Set<string>();
+  const coveredByProtocol = new Set<Pair>();
   for (const e of events) {
     const settings = rules.detector(e.kind);
     if (!settings.enabled) continue;
     const grouped =
       e.eventKey.startsWith('scan:') || e.eventKey.startsWith('inbound:') || e.eventKey === 'ntp';
-    const pair = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
-    const s = grouped ? undefined : summaryByPair.get(pair);
+    const key = grouped ? '' : pairKey(e.deviceIp, e.eventKey);
+    const s = grouped ? undefined : summaryByPair.get(key);
+    const pair = s ?? key;
     const v = s ? judgePair(s) : undefined;
     if (v?.allowedBy && ALLOWABLE.has(e.kind)) continue;
     // A grouped event (public NTP per camera…) is allowed when every one of its peers is.
@@ -498,17 +522,16 @@ export async function analyze(
     if (grouped) facts.peers = e.peers;
     const common = commonDraft(e);
     if (grouped && e.peers > 1) {
-      delete common.peerIp;
-      delete common.peerName;
-      delete common.peerCountry;
-      delete common.peerAsn;
-      delete common.peerAsOrg;
+      common.peerIp = undefined;
+      common.peerName = undefined;
+      common.peerCountry = undefined;
+      common.peerAsn = undefined;
+      common.peerAsOrg = undefined;
     }
     emit(
       protocol,
       pair,
-      {
-        ...common,
+      withCommon(common, {
         ...(grouped ? { key: e.eventKey } : {}),
         detector: e.kind,
         severity: settings.severity,
@@ -525,14 +548,14 @@ export async function analyze(
           ...(Object.keys(facts).length ? { facts } : {}),
           flows: e.flowRefs,
         },
-      },
+      }),
       v?.vendor.map((m) => m.purpose) ?? [],
     );
   }
   const kept: number[] = [];
   for (let i = 0; i < early.length; i++)
     if (!(early[i]!.coverable && coveredByProtocol.has(early[i]!.pair))) kept.push(i);
-  const byPair = new Map<string, Pending[]>();
+  const byPair = new Map<Pair, Pending[]>();
   for (const p of [...protocol, ...kept.map((i) => early[i]!)]) {
     const list = byPair.get(p.pair);
     if (list) list.push(p);
@@ -547,28 +570,30 @@ export async function analyze(
     score: number,
     facts: Facts,
   ) => {
-    emit(late, pairKey(s.deviceIp, s.peerKey), {
-      ...commonDraft(s),
-      detector,
-      severity,
-      score,
-      firstSeen: s.firstMs,
-      lastSeen: s.lastMs,
-      count: s.flows,
-      bytes: s.bytesOut,
-      bytesIn: s.bytesIn,
-      evidence: {
-        ...(namesOf(s) ? { names: namesOf(s) } : {}),
-        ports: s.ports,
-        peerIps: s.peerIps,
-        facts,
-        flows: s.flowRefs,
-      },
-    });
+    emit(
+      late,
+      s,
+      withCommon(commonDraft(s), {
+        detector,
+        severity,
+        score,
+        firstSeen: s.firstMs,
+        lastSeen: s.lastMs,
+        count: s.flows,
+        bytes: s.bytesOut,
+        bytesIn: s.bytesIn,
+        evidence: {
+          ...(namesOf(s) ? { names: namesOf(s) } : {}),
+          ports: s.ports,
+          peerIps: s.peerIps,
+          facts,
+          flows: s.flowRefs,
+        },
+      }),
+    );
   };
   for (const n of newPeers) {
-    const pair = pairKey(n.deviceIp, n.peerKey);
-    const s = summaryByPair.get(pair);
+    const s = summaryByPair.get(pairKey(n.deviceIp, n.peerKey));
     if (!s || judgePair(s).allowedBy) continue;
     const facts = {
       newPeer: true,
@@ -576,12 +601,12 @@ export async function analyze(
       baselineSince: new Date(n.baseline.sinceMs).toISOString(),
       baselineUntil: new Date(n.baseline.untilMs).toISOString(),
     };
-    const list = byPair.get(pair);
+    const list = byPair.get(s);
     if (list) for (const p of list) modifyDraft(p, facts, 'new');
     else standalone(s, 'new-peer', newCfg.severity, 60, facts);
   }
-  for (const [pair, { s, facts }] of rare) {
-    const list = byPair.get(pair);
+  for (const [s, facts] of rare) {
+    const list = byPair.get(s);
     // the summaries' drafts have it already; the protocol drafts of the pair get it now
     if (list) for (const p of list) if (!p.rare) modifyDraft(p, facts, 'rare');
     if (!list) {

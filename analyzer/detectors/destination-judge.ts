@@ -60,12 +60,23 @@ const CONFIDENCE_SCORE: Record<Confidence, number> = {
   inferred: 70,
 };
 
+/** Whether a port rule's indicator (`443/tcp`, `32355-65535/udp`) names one port, by indicator. */
+const SINGLE_PORT = new Map<string, boolean>();
+
+function singlePort(indicator: string): boolean {
+  let single = SINGLE_PORT.get(indicator);
+  if (single === undefined) {
+    const r = parsePortSpec(/^\d+(-\d+)?/.exec(indicator)?.[0] ?? '');
+    single = r !== undefined && r[0] === r[1];
+    SINGLE_PORT.set(indicator, single); // one entry per port rule of the loaded packs
+  }
+  return single;
+}
+
 function qualifies(m: VendorRuleMatch, publicPeer: boolean): boolean {
   if (m.direction !== 'outbound') return false;
   if (m.strength === 'strong') return true;
-  if (!publicPeer) return false;
-  const r = parsePortSpec(/^\d+(-\d+)?/.exec(m.indicator)?.[0] ?? '');
-  return r !== undefined && r[0] === r[1];
+  return publicPeer && singlePort(m.indicator);
 }
 
 export function judgeDestination(
