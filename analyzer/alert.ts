@@ -11,6 +11,7 @@
  * its address otherwise (research/anchors.md §1.1, RITA keys by SNI first).
  */
 import { createHash } from 'node:crypto';
+import { parseIpv4 } from '../model/index.js';
 import type { MatchedBy } from './rules/compiled-rules.js';
 import { normaliseName } from './rules/domain-matcher.js';
 import { parseIp } from './rules/ip-address.js';
@@ -117,6 +118,9 @@ export type AlertDraft = Omit<Alert, 'id' | 'explanation'> & { key?: string };
 
 /** Addresses as one text: IPv4-mapped IPv6 back to dotted IPv4, IPv6 lower case. */
 export function normaliseIp(ip: string): string {
+  // Dotted IPv4 the strict parser accepts (no leading zeros, no spaces) is already the canonical
+  // text: the common case (every alert's device, most peers) needs no second text built.
+  if (parseIpv4(ip) >= 0) return ip;
   const p = parseIp(ip);
   if (!p) return ip.toLowerCase();
   if (p.v === 4) return [p.n >>> 24, (p.n >>> 16) & 255, (p.n >>> 8) & 255, p.n & 255].join('.');

@@ -27,8 +27,25 @@ export function formatDuration(ms: number): string {
   return `${(s / 86_400).toFixed(1)} days`;
 }
 
-/** `2026-11-25 22:00:00 UTC`: the ISO text without its `.sssZ` (which it always ends with), no regex. */
-const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, -5).replace('T', ' ')} UTC`;
+const DAY_MS = 86_400_000;
+/** The date part of the last day `when` formatted: an analysis' times fall on a day or two. */
+let lastDay = { day: Number.NaN, text: '' };
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `2026-11-25 22:00:00 UTC`: the ISO text without its milliseconds. The date comes from the ISO text
+ * once per day, the time of day from arithmetic: twice per alert, 30 499 alerts per analysis of the
+ * 10 M-flow night.
+ */
+export function when(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay.day) {
+    // toISOString also throws for a time outside the Date range, as this did before
+    lastDay = { day, text: new Date(day * DAY_MS).toISOString().slice(0, 10) };
+  }
+  const s = Math.floor((ms - day * DAY_MS) / 1000);
+  return `${lastDay.text} ${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)} UTC`;
+}
 
 /** `a, b`, `a`, `b` or '' of two optional parts (no array to build per alert). */
 function pair(a: string | undefined, b: string | undefined): string {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import {
   type Alert,
@@ -7,10 +8,12 @@ import {
   alertToJson,
   compareAlerts,
   mergeAlert,
+  normaliseIp,
   peerKey,
+  sortAlerts,
 } from '../../analyzer/alert.js';
 import { finishAlert } from '../../analyzer/build-alert.js';
-import { explainAlert, formatBytes, formatDuration } from '../../analyzer/explain.js';
+import { explainAlert, formatBytes, formatDuration, when } from '../../analyzer/explain.js';
 import { DETECTORS } from '../../analyzer/rules/rule-types.js';
 
 const T = Date.UTC(2026, 10, 27, 8, 0, 0);
@@ -177,5 +180,43 @@ describe('explanations', () => {
     expect(formatDuration(600_000)).toBe('10 min');
     expect(formatDuration(5_400_000)).toBe('90 min');
     expect(formatDuration(7_200_000)).toBe('2.0 h');
+  });
+});
+
+describe('formatting shortcuts agree with their definitions', () => {
+  // any ms time from 1970 to 2100, in any order: the day cache must not leak into the next call
+  fcTest.prop([fc.array(fc.integer({ min: 0, max: 4_102_444_800_000 }), { minLength: 1, maxLength: 20 })])(
+    'alert times: the ISO-8601 text without milliseconds, T as a space, UTC',
+    (times) => {
+      for (const ms of times)
+        expect(when(ms)).toBe(`${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+    },
+  );
+
+  fcTest.prop([fc.ipV4(), fc.ipV4Extended(), fc.ipV6()])(
+    'address text: dotted IPv4 unchanged, IPv4-mapped IPv6 as dotted IPv4, IPv6 lower case',
+    (v4, v4ext, v6) => {
+      expect(normaliseIp(v4)).toBe(v4);
+      expect(normaliseIp(`::ffff:${v4}`)).toBe(v4);
+      expect(normaliseIp(`::FFFF:${v4}`)).toBe(v4);
+      // extended forms (octal, hex, short) are not addresses to inet_pton: left as text, lower case
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(v4ext) || /(^|\.)0\d/.test(v4ext))
+        expect(normaliseIp(v4ext)).toBe(v4ext.toLowerCase());
+      if (!v6.toLowerCase().startsWith('::ffff:')) expect(normaliseIp(v6)).toBe(v6.toLowerCase());
+    },
+  );
+
+  test('alerts sorted on copied keys come out in compareAlerts order', () => {
+    const a = (id: string, severity: Alert['severity'], score: number, lastSeen: number): Alert =>
+      ({ ...finishAlert(draft({ severity, score, lastSeen })), id }) as Alert;
+    const list = [
+      a('cw-3', 'low', 90, T),
+      a('cw-1', 'high', 50, T),
+      a('cw-2', 'high', 50, T + 1),
+      a('cw-0', 'high', 50, T + 1),
+      a('cw-4', 'critical', 10, T),
+    ];
+    expect(sortAlerts(list).map((x) => x.id)).toEqual([...list].sort(compareAlerts).map((x) => x.id));
+    expect(sortAlerts(list).map((x) => x.id)).toEqual(['cw-4', 'cw-0', 'cw-2', 'cw-1', 'cw-3']);
   });
 });
