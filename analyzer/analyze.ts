@@ -106,12 +106,18 @@ function deviceInfo(s: {
   return { ip: s.deviceIp, site: s.deviceSite, vendor: s.deviceVendor, name: s.deviceName };
 }
 
-/** Every peer of a grouped event is covered by an allow rule (all peers listed, none left out). */
+/**
+ * Every peer of a grouped event is covered by an allow rule (all peers listed, none left out), by
+ * its address or a name it was seen under (a MUD file allows `pool.ntp.org` by name, not by address).
+ */
 function allPeersAllowed(rules: CompiledRules, e: ProtocolEvent): boolean {
   if (e.peerIps.length === 0 || e.peerIps.length !== e.peers) return false;
   const device = deviceInfo(e);
   const port = e.ports.length === 1 ? e.ports[0] : undefined;
-  return e.peerIps.every((ip) => judgeDestination(rules, device, { ip, port }).allowedBy !== undefined);
+  return e.peerIps.every((ip) => {
+    const names = e.peerNames.filter(([at]) => at === ip).map(([, name]) => name);
+    return judgeDestination(rules, device, { ip, port, names }).allowedBy !== undefined;
+  });
 }
 
 function toAlertRules(v: VendorRuleMatch[]): AlertDraft['evidence']['vendorRules'] {

@@ -155,7 +155,10 @@ export const flowViewSql = (since: string, until: string): string =>
 export const PEER_KEY_OF_GROUP =
   "if(name_key != '', name_key, replaceRegexpOne(IPv6NumToString(ip_key), '^::ffff:', ''))";
 
-/** Up to 10 peer addresses of a group as text, IPv4-mapped addresses as dotted IPv4, sorted. */
+/** A row's peer address as text, IPv4-mapped addresses as dotted IPv4. */
+export const PEER_TEXT = "replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')";
+
+/** Up to 10 peer addresses of a group as text (as PEER_TEXT), sorted. */
 export const PEER_IPS_OF_GROUP =
   "arraySort(arrayMap(x -> replaceRegexpOne(IPv6NumToString(x), '^::ffff:', ''), groupUniqArray(10)(peer)))";
 

@@ -32,6 +32,7 @@ import {
   type LocalPeers,
   num,
   PEER_IPS_OF_GROUP,
+  PEER_TEXT,
   type QueryRunner,
   queryLocalPeers,
   viewParams,
@@ -64,6 +65,7 @@ SELECT
   uniqExact(peer) AS peers,
   anyIf(pname, pname != '') AS best_name,
   ${PEER_IPS_OF_GROUP} AS peer_ips,
+  groupUniqArrayIf(10)((${PEER_TEXT}, pname), pname != '') AS peer_names,
   arraySort(groupUniqArray(10)(pport)) AS ports,
   arraySort(groupUniqArray(10)(dport)) AS device_ports,
   ${GROUP_VOLUME},
@@ -96,6 +98,11 @@ export interface ProtocolEvent {
   peers: number;
   peerName: string | undefined;
   peerIps: string[];
+  /**
+   * Names the peers were seen under (passive DNS, SNI), as [address, name] (up to 10): a grouped
+   * event (NTP per camera) is allowed when each of its peers is, by address or by name.
+   */
+  peerNames: [string, string][];
   ports: number[];
   devicePorts: number[];
   flows: number;
@@ -136,6 +143,7 @@ export async function queryProtocolEvents(
     peers: num(r.peers),
     peerName: str(r.best_name),
     peerIps: (r.peer_ips as string[]) ?? [],
+    peerNames: (r.peer_names as [string, string][]) ?? [],
     ports: ((r.ports as unknown[]) ?? []).map(num),
     devicePorts: ((r.device_ports as unknown[]) ?? []).map(num),
     flows: num(r.flows),

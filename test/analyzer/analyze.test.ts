@@ -167,6 +167,32 @@ describe('analyze', () => {
     expect(new Set(a.alerts.map((x) => x.id)).size).toBe(a.alerts.length);
   });
 
+  test('a grouped NTP alert is allowed by the name its server was seen under, not only by address', async () => {
+    // the scenario's NTP server is known by name only through the flows (time.nist.gov); a MUD
+    // file or an operator allows it that way
+    const byName = withOperator(`
+kind: operator
+id: ntp-by-name
+allow:
+  - id: nist-time
+    domains: [time.nist.gov]
+    reason: the site's chosen time source
+`);
+    const byOtherName = withOperator(`
+kind: operator
+id: ntp-other
+allow:
+  - id: other-time
+    domains: [pool.ntp.org]
+    reason: another time source
+`);
+    const keys = async (r: CompiledRules) =>
+      (await analyze(store, r, { window: WINDOW, nowMs: NOW })).alerts.map(keyOf);
+    expect(await keys(rules)).toContain('10.1.0.7 ntp-public time.nist.gov');
+    expect(await keys(byName)).not.toContain('10.1.0.7 ntp-public time.nist.gov');
+    expect(await keys(byOtherName)).toContain('10.1.0.7 ntp-public time.nist.gov');
+  });
+
   test('operator rules apply at analysis time: allow, suppress (until expiry), override, watch', async () => {
     const r = withOperator(`
 kind: operator

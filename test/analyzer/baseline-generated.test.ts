@@ -26,8 +26,12 @@ const GEN = join(SHARED, 'tools/gen-camera-pcap');
 const havePython = spawnSync('python3', ['--version']).status === 0;
 const LEARN_S = 600;
 const PHONE_HOME = ['vendor_cloud_tls', 'p2p_heartbeat', 'upload_burst'];
-/** Early behaviours an allow entry silences (their peers are learned); NTP is judged by address per camera. */
-const SILENCED = ['vendor_cloud_tls', 'p2p_heartbeat', 'dns_public'];
+/**
+ * Early behaviours an allow entry silences (their peers are learned). NTP to a public pool is one
+ * alert per camera over the pool's addresses: silenced when each of them is allowed, by address or
+ * by the name it was seen under.
+ */
+const SILENCED = ['vendor_cloud_tls', 'p2p_heartbeat', 'dns_public', 'ntp_public'];
 
 interface Behaviour {
   type: string;
