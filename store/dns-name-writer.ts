@@ -1,8 +1,6 @@
 import type { DnsName } from '../model/index.js';
+import { dateTime64Text } from './clickhouse-text.js';
 import type { Store } from './connection.js';
-
-const sqlTime = (ms: number): string =>
-  new Date(Math.floor(ms)).toISOString().replace('T', ' ').replace('Z', '');
 
 /**
  * Writes passive-DNS observations. They are few next to flows (one per distinct answer), so the
@@ -22,8 +20,8 @@ export async function writeDnsNames(
       address: n.address,
       type: n.type,
       ttl: n.ttl,
-      first_seen: sqlTime(n.firstSeen),
-      last_seen: sqlTime(n.lastSeen),
+      first_seen: dateTime64Text(n.firstSeen),
+      last_seen: dateTime64Text(n.lastSeen),
       count: n.count,
       source_format: n.sourceFormat,
       source_file: n.sourceFile ?? '',

@@ -9,6 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { StoreError } from '../model/index.js';
+import { dateTime64Text } from './clickhouse-text.js';
 import type { Store } from './connection.js';
 import { localName } from './schema.js';
 
@@ -46,9 +47,6 @@ function nextVersion(): number {
   return lastVersion;
 }
 
-const sqlTime = (ms: number | undefined): string =>
-  new Date(Math.floor(ms ?? 0)).toISOString().replace('T', ' ').replace('Z', '');
-
 /** Writes the record as its newest version. */
 export async function saveIngest(store: Store, r: IngestRecord): Promise<void> {
   await store.insertJson('ingests', [
@@ -64,8 +62,8 @@ export async function saveIngest(store: Store, r: IngestRecord): Promise<void> {
       names: r.names,
       rejected: r.rejected,
       bytes: r.bytes,
-      started_at: sqlTime(r.startedAt),
-      finished_at: sqlTime(r.finishedAt),
+      started_at: dateTime64Text(r.startedAt ?? 0),
+      finished_at: dateTime64Text(r.finishedAt ?? 0),
       error: r.error ?? '',
       owner: r.owner,
     },
