@@ -614,8 +614,9 @@ export async function analyze(
   for (const [s, facts] of rare) {
     const list = byPair.get(s);
     // the summaries' drafts have it already; the protocol drafts of the pair get it now
-    if (list) for (const p of list) if (!p.rare) modifyDraft(p, facts, 'rare');
-    if (!list) {
+    if (list) {
+      for (const p of list) if (!p.rare) modifyDraft(p, facts, 'rare');
+    } else {
       standalone(
         s,
         'rare-peer',
