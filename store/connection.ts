@@ -337,6 +337,10 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   try {
     const report = await migrate(store, schema, opts.migrateTo ?? SCHEMA_VERSION);
     (store as { migration: MigrationReport }).migration = report;
+    if (kind === 'chdb') {
+      const { tuneEmbeddedMerges } = await import('./merge-tuning.js');
+      await tuneEmbeddedMerges(store);
+    }
     if (opts.recover !== false) {
       const { recoverIncomplete } = await import('./ingest-ledger.js');
       await recoverIncomplete(store);
