@@ -48,6 +48,12 @@ export interface AnalysisWindow {
   untilMs: number;
 }
 
+/**
+ * An `IPv6` column (or lambda argument) as address text, an IPv4-mapped address (how the store keeps
+ * IPv4) as dotted IPv4: the one spelling of device and peer addresses in every detector's result.
+ */
+const ipText = (column: string): string => `replaceRegexpOne(IPv6NumToString(${column}), '^::ffff:', '')`;
+
 const IN_WINDOW = `start >= fromUnixTimestamp64Milli({sinceMs:Int64})
     AND start < fromUnixTimestamp64Milli({untilMs:Int64})
     AND device_side != 'none'`;
@@ -99,7 +105,7 @@ SELECT
   if(dns_flow, '', peer_name) AS pname,
   lower(pname) AS name_key,
   if(pname = '', peer, toIPv6('::')) AS ip_key,
-  if(name_key != '', name_key, replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')) AS row_peer_key,
+  if(name_key != '', name_key, ${ipText('peer')}) AS row_peer_key,
   peer ${localTest} AS peer_local,
   start, end, proto, state, peer_name_source, peer_country, peer_asn, peer_as_org, peer_class,
   device_name, device_vendor, device_site, community_id, source_file, source_record,
@@ -152,20 +158,18 @@ export const flowViewSql = (since: string, until: string): string =>
  * and turn the group into the text peer key afterwards. Not measured to matter: an A/B on 500 k flows
  * on a loaded 2-core machine showed no difference beyond noise; bench/ should settle it at 10 M.
  */
-export const PEER_KEY_OF_GROUP =
-  "if(name_key != '', name_key, replaceRegexpOne(IPv6NumToString(ip_key), '^::ffff:', ''))";
+export const PEER_KEY_OF_GROUP = `if(name_key != '', name_key, ${ipText('ip_key')})`;
 
-/** A row's peer address as text, IPv4-mapped addresses as dotted IPv4. */
-export const PEER_TEXT = "replaceRegexpOne(IPv6NumToString(peer), '^::ffff:', '')";
+/** A row's peer address as text. */
+export const PEER_TEXT = ipText('peer');
 
-/** Up to 10 peer addresses of a group as text (as PEER_TEXT), sorted. */
-export const PEER_IPS_OF_GROUP =
-  "arraySort(arrayMap(x -> replaceRegexpOne(IPv6NumToString(x), '^::ffff:', ''), groupUniqArray(10)(peer)))";
+/** Up to 10 peer addresses of a group as text, sorted. */
+export const PEER_IPS_OF_GROUP = `arraySort(arrayMap(x -> ${ipText('x')}, groupUniqArray(10)(peer)))`;
 
 /** The first 10 flows of a group (by start), to pivot on. */
 export const FLOW_REFS_OF_GROUP =
   'groupArraySorted(10)((toUnixTimestamp64Milli(start), community_id, source_file, source_record))';
-export const DEV_TEXT = "replaceRegexpOne(IPv6NumToString(dev), '^::ffff:', '')";
+export const DEV_TEXT = ipText('dev');
 
 export function viewParams(rules: CompiledRules, w: AnalysisWindow): Record<string, unknown> {
   const { lo, hi } = rules.localRanges();
