@@ -65,8 +65,8 @@ interface Pending {
   coverable: boolean;
   /** The rare-peer modifier's facts, once applied, and the facts before them. */
   rare?: { facts: Facts; before: AlertDraft['evidence']['facts'] };
-  /** Modified after it was settled: settle again. */
-  stale: boolean;
+  /** The draft settled (see `settle`); a modifier drops it, and the draft is settled again. */
+  settled?: Settled;
 }
 
 /** A settled draft: the alert, and the suppression that hides it, if any. */
@@ -144,7 +144,7 @@ function emit(
   purposes: readonly Purpose[] = [],
   coverable = false,
 ): void {
-  list.push({ draft, purposes, pair, coverable, stale: false });
+  list.push({ draft, purposes, pair, coverable });
 }
 
 /**
@@ -162,10 +162,13 @@ function modifyDraft(p: Pending, facts: Facts, kind: 'new' | 'rare'): void {
     ev.facts = { ...ev.facts, ...facts };
   }
   p.draft.score = Math.min(100, p.draft.score + 10);
-  p.stale = true;
+  p.settled = undefined;
 }
 
-/** Apply suppressions and overrides to a draft (left as it is: a modifier may settle it again). */
+/**
+ * Applies suppressions and overrides to a draft and makes its alert, kept as `p.settled` (the draft
+ * is left as it is: a modifier may change it, and it is settled again).
+ */
 function settle(ctx: Ctx, p: Pending): Settled {
   const { draft, purposes } = p;
   const verdict = ctx.rules.judge(
@@ -182,7 +185,6 @@ function settle(ctx: Ctx, p: Pending): Settled {
     ctx.nowMs,
     purposes,
   );
-  p.stale = false;
   const alert = finishAlert(draft);
   alert.severity = verdict.severity;
   if (verdict.overriddenBy) {
@@ -195,7 +197,8 @@ function settle(ctx: Ctx, p: Pending): Settled {
       ],
     };
   }
-  return { alert, suppressedBy: verdict.suppressedBy };
+  p.settled = { alert, suppressedBy: verdict.suppressedBy };
+  return p.settled;
 }
 
 /** Keep a settled alert (the higher score wins on an id clash), or count it as suppressed. */
@@ -500,7 +503,7 @@ export async function analyze(
     const facts = typeof p.pair === 'string' ? undefined : rare.get(p.pair);
     if (facts) modifyDraft(p, facts, 'rare');
   }
-  const settledEarly = early.map((p) => settle(ctx, p));
+  for (const p of early) settle(ctx, p);
 
   const [events, newPeers] = await othersDone;
   const protocol: Pending[] = [];
@@ -558,11 +561,9 @@ export async function analyze(
       v?.vendor.map((m) => m.purpose) ?? [],
     );
   }
-  const kept: number[] = [];
-  for (let i = 0; i < early.length; i++)
-    if (!(early[i]!.coverable && coveredByProtocol.has(early[i]!.pair))) kept.push(i);
+  const kept = early.filter((p) => !(p.coverable && coveredByProtocol.has(p.pair)));
   const byPair = new Map<Pair, Pending[]>();
-  for (const p of [...protocol, ...kept.map((i) => early[i]!)]) {
+  for (const p of [...protocol, ...kept]) {
     const list = byPair.get(p.pair);
     if (list) list.push(p);
     else byPair.set(p.pair, [p]);
@@ -628,9 +629,7 @@ export async function analyze(
   }
 
   // kept in the order the detectors ran: protocol, the summaries', then standalone new/rare peers
-  for (const p of protocol) keep(ctx, settle(ctx, p));
-  for (const i of kept) keep(ctx, early[i]!.stale ? settle(ctx, early[i]!) : settledEarly[i]!);
-  for (const p of late) keep(ctx, settle(ctx, p));
+  for (const p of [...protocol, ...kept, ...late]) keep(ctx, p.settled ?? settle(ctx, p));
   const alerts = sortAlerts(ctx.alerts.values());
   const counts: Partial<Record<Detector, number>> = {};
   for (const a of alerts) counts[a.detector] = (counts[a.detector] ?? 0) + 1;
