@@ -226,11 +226,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
 
   const schema: SchemaOptions = { database, cluster: opts.cluster, ttlDays };
   const c = client;
+  /** A failed statement, named by its first line. */
+  const failed = (sql: string, cause: unknown): StoreError =>
+    storeError(where, sql.split('\n')[0].slice(0, 80), cause);
   const command = async (sql: string, params?: Record<string, unknown>): Promise<void> => {
     try {
       await c.command({ query: sql, query_params: params });
     } catch (cause) {
-      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+      throw failed(sql, cause);
     }
   };
   const rows = async <T>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
@@ -238,7 +241,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       const rs = await c.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return (await rs.json()) as T[];
     } catch (cause) {
-      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+      throw failed(sql, cause);
     }
   };
 
@@ -248,7 +251,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       const [names, ...body] = (await rs.json()) as unknown[][];
       return { names: (names ?? []) as string[], rows: body };
     } catch (cause) {
-      throw storeError(where, sql.split('\n')[0].slice(0, 80), cause);
+      throw failed(sql, cause);
     }
   };
 
