@@ -424,11 +424,12 @@ export class CompiledRules {
     nowMs: number,
     purposes: readonly Purpose[] = [],
   ): OperatorVerdict {
-    let suppressedBy: RuleRef<Suppression> | undefined;
+    // no operator rule to test (the packaged rules have none): no address to parse either
     if (this.suppressions.length === 0 && this.overrides.length === 0)
-      return { suppressedBy, severity, overriddenBy: undefined };
+      return { suppressedBy: undefined, severity, overriddenBy: undefined };
     const dip = parseIp(device.ip);
     const pip = peer.ip ? parseIp(peer.ip) : undefined;
+    let suppressedBy: RuleRef<Suppression> | undefined;
     for (const s of this.suppressions) {
       if (s.expiresMs < nowMs) continue;
       if (s.ref.rule.detector && s.ref.rule.detector !== detector) continue;
