@@ -132,31 +132,25 @@ export function flowRefsOf(raw: unknown): PeerSummary['flowRefs'] {
  * the result of the 10 M-flow night is 43 → 24 MB of JSON, less for the engine to write and for
  * Node to decode and parse. The sums are exact (integers far below 2^53).
  */
-function seriesOf(
-  firstMs: unknown,
-  steps: unknown,
-  durations: unknown,
-  bytes: unknown,
-  rawSessions: unknown,
-): ConnectionSeries | undefined {
+function seriesOf(r: readonly unknown[], c: Record<SummaryColumn, number>): ConnectionSeries | undefined {
   // The parsed arrays become the times in place: no second pair of arrays to allocate and collect.
-  const startsMs = steps as number[] | undefined;
+  const startsMs = r[c.series_start_steps] as number[] | undefined;
   if (!startsMs?.length) return undefined;
-  const endsMs = durations as number[];
-  let startMs = num(firstMs);
+  const endsMs = r[c.series_durations] as number[];
+  let startMs = num(r[c.series_first_ms]);
   for (let i = 0; i < startsMs.length; i++) {
     startMs += startsMs[i]!;
     startsMs[i] = startMs;
     endsMs[i]! += startMs;
   }
-  const sessions = ((rawSessions as number[][]) ?? []).map((t) => ({
+  const sessions = ((r[c.sessions] as number[][]) ?? []).map((t) => ({
     startMs: t[0]!,
     endMs: t[1]!,
     packets: t[2]!,
     gapMedianMs: t[3]!,
     gapMadMs: t[4]!,
   }));
-  return { startsMs, endsMs, bytes: bytes as number[], sessions };
+  return { startsMs, endsMs, bytes: r[c.series_bytes] as number[], sessions };
 }
 
 /** The result columns PEER_SUMMARY_SQL names, read by position from its compact rows. */
@@ -191,6 +185,7 @@ const SUMMARY_COLUMNS = [
   'series_bytes',
   'sessions',
 ] as const;
+type SummaryColumn = (typeof SUMMARY_COLUMNS)[number];
 
 /**
  * The pairs of the window. `minConnections`: the beacon detector's threshold for a pair's series
@@ -238,12 +233,6 @@ export async function queryPeerSummaries(
     deviceSite: str(r[c.dev_site]),
     flowRefs: flowRefsOf(r[c.flow_refs]),
     devices: num(r[c.devices]),
-    series: seriesOf(
-      r[c.series_first_ms],
-      r[c.series_start_steps],
-      r[c.series_durations],
-      r[c.series_bytes],
-      r[c.sessions],
-    ),
+    series: seriesOf(r, c),
   }));
 }
