@@ -1,4 +1,4 @@
-import type { Flow } from '../model/index.js';
+import { type Flow, newFlow } from '../model/index.js';
 
 /**
  * Realistic synthetic camera flows for store benchmarks: a fleet of cameras (10.20.x.y) talking
@@ -44,7 +44,7 @@ export class SyntheticFlows {
       const dev = this.devices[Math.floor(this.rnd() * this.devices.length)];
       const start = dayStartMs + Math.floor(this.rnd() * spanMs);
       const kind = this.rnd();
-      const f: Flow = {
+      const f: Flow = Object.assign(newFlow(), {
         start,
         end: start + Math.floor(this.rnd() * 60_000),
         proto: 6,
@@ -65,7 +65,7 @@ export class SyntheticFlows {
         state: 'SF',
         endReason: 'end',
         communityId: `1:${(this.seed >>> 0).toString(36)}bench=`,
-      };
+      });
       if (kind < 0.5) {
         const p = this.peers[Math.floor(this.rnd() * this.rnd() * this.peers.length)];
         f.respIp = p.ip;
