@@ -15,6 +15,8 @@
 #   RESULT           where the markdown table goes besides stdout (default bench/results/flows-latest.md)
 #   TOOL_TIMEOUT     seconds before one tool run is killed and marked failed (default 1200)
 #   TOOLS            space-separated subset to run, e.g. "camwatch softflowd" (default: all)
+#   ONE_CORE         the CPU every tool is also run pinned to with taskset, for the "one core" column
+#                    (default: the last CPU; "off" to skip those runs)
 #
 # Each tool is timed by GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall seconds, peak RSS, CPU seconds.
 # For a tool that forks (pmacctd: core + plugin process) GNU time reports the largest single process's
@@ -29,6 +31,8 @@ SCALE_PACKETS=${SCALE_PACKETS-1000000}
 SHARED=${CAMWATCH_SHARED:-../shared}
 RESULT=${RESULT:-bench/results/flows-latest.md}
 TOOL_TIMEOUT=${TOOL_TIMEOUT:-1200}
+ONE_CORE=${ONE_CORE:-$(($(nproc) - 1))}
+[ "$ONE_CORE" = off ] || command -v taskset >/dev/null || ONE_CORE=off
 TOOLS=${TOOLS:-"camwatch camwatch-nometa nfpcapd softflowd argus pmacctd tshark pcap-parser bare-loop"}
 OUT=bench/out
 WORK=$OUT/work
@@ -171,10 +175,11 @@ runnable() { # tool -> 0 if it can run here
 }
 
 declare -A WALL CPU RSS STATUS SEEN
-run_one() { # key tool file
+run_one() { # key tool file [pin]
   local key=$1 tool=$2 f=$3 tf="$WORK/$1.time" rc=0
   prepare "$tool" "$f"
   tool_cmd "$tool" "$f"
+  [ "${4:-}" = pin ] && CMD=(taskset -c "$ONE_CORE" "${CMD[@]}")
   timeout -k 10 "$TOOL_TIMEOUT" /usr/bin/time -o "$tf" -f '%e %M %U %S' "${CMD[@]}" \
     >"$(tool_stdout "$tool")" 2>"$WORK/$tool.stderr" </dev/null || rc=$?
   if [ $rc -ne 0 ] || [ ! -s "$tf" ]; then
@@ -195,6 +200,9 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {
   if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 warm() { log "warming the page cache: $1"; cat "$1" >/dev/null; }
+# Before every run too: this machine's memory reclaim (DAMON pageout of regions idle for a minute)
+# dropped the capture from the page cache between runs, and one run then read 3.7 GB from disk (37 s).
+rewarm() { cat "$1" >/dev/null; }
 
 # How busy the machine is: load average and the share of time some task waited for a CPU (PSI).
 machine_load() {
@@ -211,11 +219,20 @@ for t in $TOOLS; do runnable "$t" && KEYS+=("$t") || STATUS[$t]="not run: $( [ $
 warm "$FILE"
 for ((r = 1; r <= RUNS; r++)); do
   log "run $r/$RUNS"
-  for k in "${KEYS[@]}"; do run_one "$k" "$k" "$FILE"; done
+  for k in "${KEYS[@]}"; do
+    rewarm "$FILE"
+    run_one "$k" "$k" "$FILE"
+    [ "$ONE_CORE" = off ] && continue
+    rewarm "$FILE"
+    run_one "$k@1" "$k" "$FILE" pin
+  done
 done
 if [ -n "$SCALE_KEY" ]; then
   warm "$SCALE_FILE"
-  for ((r = 1; r <= RUNS; r++)); do run_one "$SCALE_KEY" camwatch "$SCALE_FILE"; done
+  for ((r = 1; r <= RUNS; r++)); do
+    rewarm "$SCALE_FILE"
+    run_one "$SCALE_KEY" camwatch "$SCALE_FILE"
+  done
 fi
 LOAD_AFTER=$(machine_load)
 
@@ -228,7 +245,7 @@ CW_WALL=$(median_of "${WALL[camwatch]:-}")
 row() { # key label
   local k=$1 label=$2
   if [ -z "${WALL[$k]:-}" ]; then
-    printf '| %s | — | — | — | — | — | — | %s |\n' "$label" "${STATUS[$k]:-not run}"
+    printf '| %s | — | — | — | — | — | — | — | %s |\n' "$label" "${STATUS[$k]:-not run}"
     return
   fi
   local w c m pps ppc ratio
@@ -241,7 +258,12 @@ row() { # key label
   ppc=$(awk -v n="$n" -v c="$c" 'BEGIN {printf "%.0f", n / c}')
   ratio='—'
   [ -n "$CW_WALL" ] && [ "$k" != "$SCALE_KEY" ] && ratio=$(awk -v a="$CW_WALL" -v b="$w" 'BEGIN {printf "%.2f×", a / b}')
-  printf '| %s | %s | %.2f (%s) | %.2f | %s | %.0f | %s | %s |\n' "$label" "$(fmt_int "$pps")" "$w" \
+  local one='—'
+  if [ -n "${WALL[$k@1]:-}" ]; then
+    one="$(fmt_int "$(awk -v n="$n" -v w="$(median_of "${WALL[$k@1]}")" 'BEGIN {printf "%.0f", n / w}')")"
+    one+=" ($(printf '%s' "${WALL[$k@1]}" | sed 's/ $//; s/ /, /g') s)"
+  fi
+  printf '| %s | %s | %s | %.2f (%s) | %.2f | %s | %.0f | %s | %s |\n' "$label" "$(fmt_int "$pps")" "$one" "$w" \
     "$(printf '%s' "${WALL[$k]}" | sed 's/ $//; s/ /, /g')" "$c" "$(fmt_int "$ppc")" "$(awk -v m="$m" 'BEGIN {print m / 1024}')" \
     "$ratio" "${SEEN[$k]:-?}${STATUS[$k]:+, ${STATUS[$k]}}"
 }
@@ -297,9 +319,10 @@ MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
   echo "  children (all threads); packets/CPU s = packets ÷ CPU s, steadier than wall time when other jobs compete for the"
   echo "  cores, and equal to packets/s for a single-threaded tool on an idle core"
   echo "- vs camwatch = camwatch seconds ÷ tool seconds (above 1× is faster than camwatch)"
+  [ "$ONE_CORE" = off ] || echo "- one core: the same command pinned to CPU $ONE_CORE (\`taskset -c $ONE_CORE\`) in the same round, right after the free run: every thread of the tool (and the kernel's work for it) shares that core"
   echo
-  echo "| tool | packets/s | seconds | CPU s | packets/CPU s | peak RSS MiB | vs camwatch | packets seen |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo "| tool | packets/s | one core: packets/s (seconds) | seconds | CPU s | packets/CPU s | peak RSS MiB | vs camwatch | packets seen |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   for t in $TOOLS; do row "$t" "$(label_of "$t")"; done
   if [ -n "$SCALE_KEY" ]; then
     echo

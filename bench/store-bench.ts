@@ -6,10 +6,11 @@
  *   npm run build && node dist/bench/store-bench.js [--rows 1000000] [--total 10000000] [--runs 3]
  *       [--batch 50000] [--formats] [--data DIR] [--keep]
  *
- * `--rows`: flows timed for the write figures: a few batches of pre-generated flows (one insert's
- * worth), cycled, so the figures are encode + insert, not generation, and, as in an ingest, only a
- * few batches are alive
- * (a pool of 1 M live flows made every major GC mark ~400 MB: a third of the write's CPU). Each timed phase runs `--runs` times on an
+ * `--rows`: flows timed for each figure. Encoding alone and the engine alone cycle a pool of
+ * pre-generated flows (one insert's worth); the write figures take fresh flows batch by batch, as
+ * a reader hands them over, with their generation measured alone and taken out, so only a few
+ * batches are alive, as in an ingest (live pools of 0.3–1 M flows made every major GC mark
+ * 200–400 MB: up to a third of the write's CPU). Each timed phase runs `--runs` times on an
  * emptied table; figures are medians with the range. `--batch`: rows per `FlowWriter.write`, as
  * the ingest pipeline hands them over. `--insert-rows`: FlowWriter's largest insert. `--formats`: the engine's insert of the same rows as
  * Native, Native without LowCardinality and RowBinary (the last two converted by chDB itself).
@@ -221,52 +222,56 @@ async function main(): Promise<void> {
     }
     for (const f of files) unlinkSync(f);
 
-    // 3. Encode + insert as the ingest does it (FlowWriter), merges paused.
-    const writeRuns = async (what: string): Promise<void> => {
-      const s: Sample[] = [];
-      let parts = 0;
-      for (let r = 0; r < RUNS; r++) {
-        await store.command('TRUNCATE TABLE flows');
-        s.push(
-          await measure(ROWS, async () => {
-            const writer = new FlowWriter(store, undefined, INSERT_ROWS);
-            for (const b of batches()) await writer.write(b);
-            await writer.flush();
-          }),
-        );
-        parts = await activeParts(store);
-      }
-      report(what, s, `${fmt(ROWS)} rows, ${parts} parts after`);
+    // 3. Encode + insert as the ingest does it (FlowWriter), merges paused, on fresh flows made
+    //    batch by batch, as a reader hands them over: they die young, as in an ingest. (Cycling
+    //    the pool instead kept 312 k flows alive, ~200 MB that every major GC marked on V8's
+    //    threads: 0.5-1.0 CPU-s per million written that an ingest does not spend.) Generating
+    //    the flows is measured alone and taken out.
+    const generate = (seed: number, write?: (b: Flow[]) => Promise<void>): Promise<Sample> => {
+      const g = new SyntheticFlows(2000, 600, seed);
+      return measure(ROWS, async () => {
+        for (let n = 0; n < ROWS; n += BATCH) {
+          const b = stamp(g.batch(Math.min(BATCH, ROWS - n), DAY));
+          if (write) await write(b);
+        }
+      });
     };
-    await writeRuns('write (encode + insert), merges paused');
-
-    // 4. The same with the background merges running, until they have settled, on fresh flows
-    //    (merged repeats of the pool compress to nothing and cost merges less). Generating the
-    //    flows is measured alone first and taken out.
-    const fresh: Sample[] = [];
+    /** CPU and wall seconds of `parts` (samples over ROWS flows) less those of `less`, as a Sample. */
+    const net = (parts: Sample[], less: Sample): Sample => {
+      const secs = (f: (s: Sample) => number) => parts.reduce((t, s) => t + ROWS / f(s), 0) - ROWS / f(less);
+      return { wall: ROWS / secs((s) => s.wall), cpu: ROWS / secs((s) => s.cpu) };
+    };
+    const paused: Sample[] = [];
     let parts = 0;
     for (let r = 0; r < RUNS; r++) {
-      const generate = async (write: ((b: Flow[]) => Promise<void>) | undefined): Promise<Sample> => {
-        const g = new SyntheticFlows(2000, 600, 42 + r);
-        return measure(ROWS, async () => {
-          for (let n = 0; n < ROWS; n += BATCH) {
-            const b = stamp(g.batch(Math.min(BATCH, ROWS - n), DAY));
-            if (write) await write(b);
-          }
-        });
-      };
-      const alone = await generate(undefined);
+      const alone = await generate(42 + r);
+      await store.command('TRUNCATE TABLE flows');
+      const writer = new FlowWriter(store, undefined, INSERT_ROWS);
+      const all = await generate(42 + r, (b) => writer.write(b));
+      const flushed = await measure(ROWS, () => writer.flush());
+      paused.push(net([all, flushed], alone));
+      parts = await activeParts(store);
+    }
+    report(
+      'write (encode + insert), merges paused',
+      paused,
+      `${fmt(ROWS)} fresh rows (their generation measured alone and taken out), ${parts} parts after`,
+    );
+
+    // 4. The same with the background merges running, until they have settled (fresh flows, too:
+    //    merged repeats of the pool compress to nothing and cost merges less).
+    const fresh: Sample[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const alone = await generate(42 + r);
       await store.command('TRUNCATE TABLE flows');
       await store.command('SYSTEM START MERGES flows');
       const writer = new FlowWriter(store, undefined, INSERT_ROWS);
-      const all = await generate(async (b) => writer.write(b));
+      const all = await generate(42 + r, (b) => writer.write(b));
       const settled = await measure(ROWS, async () => {
         await writer.flush();
         await mergesSettled(store);
       });
-      const ms = ROWS / all.wall + ROWS / settled.wall - ROWS / alone.wall;
-      const cpu = ROWS / all.cpu + ROWS / settled.cpu - ROWS / alone.cpu;
-      fresh.push({ wall: ROWS / ms, cpu: ROWS / cpu });
+      fresh.push(net([all, settled], alone));
       parts = await activeParts(store);
     }
     report(
