@@ -55,6 +55,7 @@ describe('NetFlow/IPFIX export captured from softflowd, checked against nfdump',
     expect(netflowPcapReader.detect(exp.head, exp.name)).toBe(true);
     const cam = await openInput(data('pcap/iot/ndpi-iphone.pcap'));
     expect(netflowPcapReader.detect(cam.head, cam.name)).toBe(false);
+    await Promise.all([exp.close(), cam.close()]);
   });
 });
 
@@ -200,6 +201,7 @@ describe('captured UDP payload files read one by one', () => {
     for (const bad of ['logstash-netflow5_test_invalid01.dat', 'logstash-netflow5_test_invalid02.dat']) {
       const i = await openInput(data(`flowlogs/netflow/udp-payload/${bad}`));
       expect(netflowFileReader.detect(i.head, i.name)).toBe(false);
+      await i.close();
     }
   });
 });

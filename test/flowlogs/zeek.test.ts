@@ -155,6 +155,7 @@ describe('zeek TSV conn.log', () => {
   it('does not claim a text file that only calls itself conn.log', async () => {
     const input = await openInput(data('flowlogs/zeek/bad/rita-not-a-log-conn.log'));
     expect(zeekReader.detect(input.head, input.name)).toBe(false);
+    await input.close();
   });
 });
 
