@@ -1,10 +1,11 @@
-import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writevSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { StoreError } from '../model/index.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { InsertFiles } from './insert-files.js';
 import { type MigrationReport, migrate, SCHEMA_VERSION } from './migrations.js';
 import { DEFAULT_TTL_DAYS, type SchemaOptions } from './schema.js';
 
@@ -100,18 +101,6 @@ function storeError(where: string, what: string, cause: unknown): StoreError {
   return new StoreError('CW_ERR_STORE_QUERY', `${where}: ${what} failed: ${msg.split('\n')[0]}`, { cause });
 }
 
-/** Writes every piece to `fd` (writev may write less than asked; the rest goes in further calls). */
-function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
-  let left = chunks.filter((c) => c.length > 0);
-  while (left.length > 0) {
-    let n = writevSync(fd, left.slice(0, 1024)); // IOV_MAX
-    let i = 0;
-    while (i < left.length && n >= left[i].length) n -= left[i++].length;
-    left = left.slice(i);
-    if (n > 0) left[0] = left[0].subarray(n);
-  }
-}
-
 /**
  * Opens the store: chDB in `dataDir` (taking its lock) or the server at `url`; applies pending
  * migrations; removes rows of ingests a dead process left running. Fails with
@@ -126,7 +115,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   let where: string;
   let kind: Store['kind'];
   let database: string;
-  let writeFile: ((chunks: readonly Uint8Array[]) => string) | undefined;
+  let insertFiles: InsertFiles | undefined;
   let rawJsonInsert: ((table: string, body: Buffer) => Promise<void>) | undefined;
 
   if (opts.url) {
@@ -183,18 +172,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       // ("both inlined and external data": `camwatch ingest -`). Rows therefore go through a
       // file, read with the target table's own structure (`file()` in INSERT … SELECT takes it).
       rawJsonInsert = async (table, body) => {
-        const path = writeFile!([body]);
+        const file = insertFiles!.write([body]);
         try {
           await client.command({
             query: `INSERT INTO ${table} SELECT * FROM file({path:String}, 'JSONEachRow')`,
-            query_params: { path },
+            query_params: { path: file.path },
           });
         } finally {
-          try {
-            unlinkSync(path);
-          } catch {
-            // already gone
-          }
+          file.release();
         }
       };
     } catch (cause) {
@@ -211,17 +196,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     const tmp = join(dataDir, 'camwatch-tmp');
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    let seq = 0;
-    writeFile = (chunks) => {
-      const path = join(tmp, `insert-${process.pid}-${seq++}.bin`);
-      const fd = openSync(path, 'w');
-      try {
-        writeAll(fd, chunks);
-      } finally {
-        closeSync(fd);
-      }
-      return path;
-    };
+    insertFiles = new InsertFiles(tmp);
   }
 
   const schema: SchemaOptions = { database, cluster: opts.cluster, ttlDays };
@@ -281,23 +256,19 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     },
     insertNative(table, structure, columns, chunks) {
       const cols = columns.join(', ');
-      if (writeFile) {
-        const path = writeFile(chunks);
+      if (insertFiles) {
+        const file = insertFiles.write(chunks);
         const done = (async () => {
           try {
             await c.command({
               query: `INSERT INTO ${table} (${cols}) SELECT * FROM file({path:String}, 'Native', {structure:String})`,
-              query_params: { path, structure },
+              query_params: { path: file.path, structure },
               clickhouse_settings: INSERT_SETTINGS,
             });
           } catch (cause) {
             throw storeError(where, `insert into ${table}`, cause);
           } finally {
-            try {
-              unlinkSync(path);
-            } catch {
-              // already gone
-            }
+            file.release();
           }
         })();
         return { done };
@@ -331,6 +302,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       try {
         await c.close();
       } finally {
+        insertFiles?.clear();
         if (kind === 'chdb') openEmbeddedDir = undefined;
         lock?.release();
       }

@@ -1,0 +1,39 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InsertFiles } from '../../store/insert-files.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'camwatch-insert-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('InsertFiles (files chDB reads inserts from, overwritten in place)', () => {
+  it('a reused file holds exactly the last insert, whatever the sizes before it', () => {
+    const files = new InsertFiles(dir);
+    let path: string | undefined;
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 5 }), (pieces) => {
+        const f = files.write(pieces);
+        if (path !== undefined) expect(f.path).toBe(path); // one file, overwritten
+        path = f.path;
+        expect(readFileSync(f.path).equals(Buffer.concat(pieces))).toBe(true);
+        f.release();
+      }),
+      { numRuns: 60 },
+    );
+    files.clear();
+    expect(existsSync(path!)).toBe(false);
+  });
+
+  it('gives inserts in flight files of their own', () => {
+    const files = new InsertFiles(dir);
+    const a = files.write([Buffer.from('first')]);
+    const b = files.write([Buffer.from('second')]);
+    expect(a.path).not.toBe(b.path);
+    expect(readFileSync(a.path, 'utf8')).toBe('first');
+    a.release();
+    b.release();
+    files.clear();
+  });
+});
