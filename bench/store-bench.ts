@@ -241,44 +241,30 @@ async function main(): Promise<void> {
       const secs = (f: (s: Sample) => number) => parts.reduce((t, s) => t + ROWS / f(s), 0) - ROWS / f(less);
       return { wall: ROWS / secs((s) => s.wall), cpu: ROWS / secs((s) => s.cpu) };
     };
-    const paused: Sample[] = [];
-    let parts = 0;
-    for (let r = 0; r < RUNS; r++) {
-      const alone = await generate(42 + r);
-      await store.command('TRUNCATE TABLE flows');
-      const writer = new FlowWriter(store, undefined, INSERT_ROWS);
-      const all = await generate(42 + r, (b) => writer.write(b));
-      const flushed = await measure(ROWS, () => writer.flush());
-      paused.push(net([all, flushed], alone));
-      parts = await activeParts(store);
-    }
-    report(
-      'write (encode + insert), merges paused',
-      paused,
-      `${fmt(ROWS)} fresh rows (their generation measured alone and taken out), ${parts} parts after`,
-    );
+    const writeRuns = async (what: string, merging: boolean): Promise<void> => {
+      const samples: Sample[] = [];
+      let parts = 0;
+      for (let r = 0; r < RUNS; r++) {
+        const alone = await generate(42 + r);
+        await store.command('TRUNCATE TABLE flows');
+        if (merging) await store.command('SYSTEM START MERGES flows');
+        const writer = new FlowWriter(store, undefined, INSERT_ROWS);
+        const all = await generate(42 + r, (b) => writer.write(b));
+        const rest = await measure(ROWS, async () => {
+          await writer.flush();
+          if (merging) await mergesSettled(store);
+        });
+        samples.push(net([all, rest], alone));
+        parts = await activeParts(store);
+      }
+      const note = `${fmt(ROWS)} fresh rows (their generation measured alone and taken out), ${parts} parts after`;
+      report(what, samples, note);
+    };
+    await writeRuns('write (encode + insert), merges paused', false);
 
     // 4. The same with the background merges running, until they have settled (fresh flows, too:
     //    merged repeats of the pool compress to nothing and cost merges less).
-    const fresh: Sample[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const alone = await generate(42 + r);
-      await store.command('TRUNCATE TABLE flows');
-      await store.command('SYSTEM START MERGES flows');
-      const writer = new FlowWriter(store, undefined, INSERT_ROWS);
-      const all = await generate(42 + r, (b) => writer.write(b));
-      const settled = await measure(ROWS, async () => {
-        await writer.flush();
-        await mergesSettled(store);
-      });
-      fresh.push(net([all, settled], alone));
-      parts = await activeParts(store);
-    }
-    report(
-      'write, merges running, until they settle',
-      fresh,
-      `${fmt(ROWS)} fresh rows (their generation measured alone and taken out), ${parts} parts after`,
-    );
+    await writeRuns('write, merges running, until they settle', true);
 
     // 5. The query figures run on TOTAL fresh flows (ten ingest ids): the rest written untimed.
     const writer = new FlowWriter(store);
