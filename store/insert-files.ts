@@ -23,11 +23,16 @@ export class InsertFiles {
   write(chunks: readonly Uint8Array[]): InsertFile {
     const path = this.free.pop() ?? join(this.dir, `insert-${process.pid}-${this.made++}.bin`);
     // No O_TRUNC: truncating would free the pages this is meant to reuse; the end is cut after.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT);
     try {
-      ftruncateSync(fd, writeAll(fd, chunks));
-    } finally {
-      closeSync(fd);
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT);
+      try {
+        ftruncateSync(fd, writeAll(fd, chunks));
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      this.free.push(path); // a full disk, say: the file stays known, to be reused or cleared
+      throw e;
     }
     return { path, release: () => this.free.push(path) };
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -35,5 +35,18 @@ describe('InsertFiles (files chDB reads inserts from, overwritten in place)', ()
     a.release();
     b.release();
     files.clear();
+  });
+
+  it('passes a failed write on (the error of the file system) and keeps its name for the next one', () => {
+    const gone = join(dir, 'removed');
+    const files = new InsertFiles(gone);
+    expect(() => files.write([Buffer.from('x')])).toThrow(/ENOENT/);
+    mkdirSync(gone);
+    const f = files.write([Buffer.from('after')]);
+    expect(f.path.endsWith('-0.bin')).toBe(true);
+    expect(readFileSync(f.path, 'utf8')).toBe('after');
+    f.release();
+    files.clear();
+    expect(readdirSync(gone)).toEqual([]);
   });
 });
