@@ -1,4 +1,4 @@
-import { type Flow, newFlow } from '../../model/index.js';
+import type { Flow } from '../../model/index.js';
 import { ipv4Text, ipv6Text, macText } from '../decode/address-text.js';
 import { communityId } from './community-id.js';
 import {
@@ -423,20 +423,21 @@ export class FlowTable<M = unknown> {
     const origPackets = this.origPackets[s];
     const respPackets = this.respPackets[s];
     const start = Number.isNaN(this.startMs[s]) ? this.endMs[s] : this.startMs[s];
-    const flow = newFlow();
-    flow.start = start;
-    flow.end = this.endMs[s];
-    flow.proto = proto;
-    flow.origIp = this.endpointText(s, true);
-    flow.origPort = a ? portA : portB;
-    flow.respIp = this.endpointText(s, false);
-    flow.respPort = a ? portB : portA;
-    flow.origPackets = origPackets;
-    flow.respPackets = respPackets;
-    flow.origBytes = this.origBytes[s];
-    flow.respBytes = this.respBytes[s];
-    flow.sourceFormat = this.flowTemplate.sourceFormat;
-    flow.sourceRecord = this.firstRecord[s];
+    const flow: Flow = {
+      start,
+      end: this.endMs[s],
+      proto,
+      origIp: this.endpointText(s, true),
+      origPort: a ? portA : portB,
+      respIp: this.endpointText(s, false),
+      respPort: a ? portB : portA,
+      origPackets,
+      respPackets,
+      origBytes: this.origBytes[s],
+      respBytes: this.respBytes[s],
+      sourceFormat: this.flowTemplate.sourceFormat,
+      sourceRecord: this.firstRecord[s],
+    };
     if (this.flowTemplate.sourceFile !== undefined) flow.sourceFile = this.flowTemplate.sourceFile;
     if (vlan !== 0) flow.vlan = vlan;
     if (this.hasMac[s] === 1) {
