@@ -1,4 +1,3 @@
-import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -193,10 +192,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       );
     }
     openEmbeddedDir = dataDir;
-    const tmp = join(dataDir, 'camwatch-tmp');
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    insertFiles = new InsertFiles(tmp);
+    insertFiles = new InsertFiles(join(dataDir, 'camwatch-tmp'));
   }
 
   const schema: SchemaOptions = { database, cluster: opts.cluster, ttlDays };

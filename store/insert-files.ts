@@ -1,4 +1,4 @@
-import { closeSync, constants, ftruncateSync, openSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A file holding one insert's rows; `release` hands it back for the next insert. */
@@ -18,7 +18,11 @@ export class InsertFiles {
   private readonly free: string[] = [];
   private made = 0;
 
-  constructor(private readonly dir: string) {}
+  /** Takes `dir` for its files, emptied first: what is in it was left by a process that died. */
+  constructor(private readonly dir: string) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
 
   write(chunks: readonly Uint8Array[]): InsertFile {
     const path = this.free.pop() ?? join(this.dir, `insert-${process.pid}-${this.made++}.bin`);

@@ -127,6 +127,10 @@ async function* fileChunks(
   close: () => Promise<void>,
 ): AsyncGenerator<Buffer> {
   const inFlight: { start: number; read: Promise<number> }[] = [];
+  /** Waits for the reads still running (their results are not wanted): none may outlive the file. */
+  const drain = async (): Promise<void> => {
+    for (const f of inFlight.splice(0)) await f.read.catch(() => 0);
+  };
   try {
     if (reuse) {
       // A ring of reused buffers with reads ahead on the thread pool: the kernel's copy runs on
@@ -152,7 +156,7 @@ async function* fileChunks(
         if (n < RING_CHUNK) {
           // short read: the end, or a file that grew or a filesystem that answers in pieces; the
           // reads ahead assumed full chunks, so drop them and go on from where this one ended
-          for (const f of inFlight.splice(0)) await f.read.catch(() => 0);
+          await drain();
           issued = taken;
           next = start + n;
           for (let i = 0; i < READS_AHEAD; i++) issue();
@@ -171,9 +175,8 @@ async function* fileChunks(
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    // reads ahead still running when the end came or the consumer stopped: let them finish before
-    // the file closes under them
-    for (const f of inFlight.splice(0)) await f.read.catch(() => 0);
+    // reads ahead still running when the end came or the consumer stopped
+    await drain();
     await close();
   }
 }

@@ -40,6 +40,7 @@ describe('InsertFiles (files chDB reads inserts from, overwritten in place)', ()
   it('passes a failed write on (the error of the file system) and keeps its name for the next one', () => {
     const gone = join(dir, 'removed');
     const files = new InsertFiles(gone);
+    rmSync(gone, { recursive: true });
     expect(() => files.write([Buffer.from('x')])).toThrow(/ENOENT/);
     mkdirSync(gone);
     const f = files.write([Buffer.from('after')]);
