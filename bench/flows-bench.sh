@@ -200,10 +200,13 @@ run_one() { # key tool file [pin]
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {
   if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-warm() { log "warming the page cache: $1"; cat "$1" >/dev/null; }
 # Before every run too: this machine's memory reclaim (DAMON pageout of regions idle for a minute)
 # dropped the capture from the page cache between runs, and one run then read 3.7 GB from disk (37 s).
 rewarm() { cat "$1" >/dev/null; }
+warm() {
+  log "warming the page cache: $1"
+  rewarm "$1"
+}
 
 # How busy the machine is: load average and the share of time some task waited for a CPU (PSI).
 machine_load() {

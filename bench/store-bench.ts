@@ -10,7 +10,7 @@
  * pre-generated flows (one insert's worth); the write figures take fresh flows batch by batch, as
  * a reader hands them over, with their generation measured alone and taken out, so only a few
  * batches are alive, as in an ingest (live pools of 0.3–1 M flows made every major GC mark
- * 200–400 MB: up to a third of the write's CPU). Each timed phase runs `--runs` times on an
+ * 140–400 MB: up to a third of the write's CPU). Each timed phase runs `--runs` times on an
  * emptied table; figures are medians with the range. `--batch`: rows per `FlowWriter.write`, as
  * the ingest pipeline hands them over. `--insert-rows`: FlowWriter's largest insert. `--formats`: the engine's insert of the same rows as
  * Native, Native without LowCardinality and RowBinary (the last two converted by chDB itself).
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
 
     // 3. Encode + insert as the ingest does it (FlowWriter), merges paused, on fresh flows made
     //    batch by batch, as a reader hands them over: they die young, as in an ingest. (Cycling
-    //    the pool instead kept 312 k flows alive, ~200 MB that every major GC marked on V8's
+    //    the pool instead kept 312 k flows alive, ~140 MB that every major GC marked on V8's
     //    threads: 0.5-1.0 CPU-s per million written that an ingest does not spend.) Generating
     //    the flows is measured alone and taken out.
     const generate = (seed: number, write?: (b: Flow[]) => Promise<void>): Promise<Sample> => {
