@@ -43,7 +43,7 @@ function repoRoot(): string {
 const ROOT = repoRoot();
 const SHARED = process.env.CAMWATCH_SHARED ?? resolve(ROOT, '../shared');
 const GEN = join(SHARED, 'tools/gen-camera-pcap');
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bin/camwatch.js');
 
 export interface EvalCase {
   name: string;

@@ -95,8 +95,8 @@ SIZE_BYTES=$(stat -c %s "$FILE")
 log "input: $FILE, $NPKT packets, $SIZE_BYTES bytes"
 
 # --- 3. the tools -----------------------------------------------------------------------------------
-CW=(node dist/cli/main.js)
-if [ ! -f dist/cli/main.js ]; then
+CW=(node dist/bin/camwatch.js)
+if [ ! -f dist/bin/camwatch.js ]; then
   log "dist/ missing: npm run build"
   npm run build --silent >&2
 fi

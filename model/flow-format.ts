@@ -20,23 +20,26 @@ function compile<T>(
 
 const prop = (f: FlowField): string => `f[${JSON.stringify(f.name)}]`;
 
+// Every part starts with its comma and the first is cut at the end: a `s.length > 1` test per field
+// had no type feedback until a flow first carried that field, and its first use threw the optimized
+// writer away (V8 "insufficient type feedback for compare operation").
 function jsonPart(f: FlowField): string {
-  const key = JSON.stringify(`${f.name}`);
+  const key = `,${JSON.stringify(f.name)}:`;
   const v = prop(f);
   switch (f.kind) {
     case 'timeMs':
-      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:"' + iso(v) + '"';`;
+      return `v = ${v}; if (v != null) s += '${key}"' + iso(v) + '"';`;
     case 'uint':
-      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:' + v;`;
+      return `v = ${v}; if (v != null) s += '${key}' + v;`;
     case 'strings':
-      return `v = ${v}; if (v != null && v.length > 0) s += (s.length > 1 ? ',' : '') + '${key}:' + JSON.stringify(v);`;
+      return `v = ${v}; if (v != null && v.length > 0) s += '${key}' + JSON.stringify(v);`;
     default:
-      return `v = ${v}; if (v != null) s += (s.length > 1 ? ',' : '') + '${key}:' + q(v);`;
+      return `v = ${v}; if (v != null) s += '${key}' + q(v);`;
   }
 }
 
 const jsonLine = compile<string>(
-  `let s = '{'; let v;\n${FLOW_FIELDS.map(jsonPart).join('\n')}\nreturn s + '}';`,
+  `let s = ''; let v;\n${FLOW_FIELDS.map(jsonPart).join('\n')}\nreturn '{' + s.slice(1) + '}';`,
 );
 
 /** One jsonl line of a flow (no newline): keys in field-table order, absent values and empty lists omitted. */

@@ -85,6 +85,34 @@ describe('the Flow field table', () => {
   });
 });
 
+it('writes any subset of fields as one JSON object, keys in table order, empty lists left out', () => {
+  const valueArb = (kind: string): fc.Arbitrary<unknown> =>
+    kind === 'timeMs'
+      ? fc.double({ min: 0, max: 4e12, noNaN: true })
+      : kind === 'uint'
+        ? fc.nat()
+        : kind === 'strings'
+          ? fc.array(fc.string({ unit: 'binary' }), { maxLength: 3 })
+          : fc.string({ unit: 'binary' });
+  const flowArb = fc.record(
+    Object.fromEntries(FLOW_FIELDS.map((f) => [f.name, fc.option(valueArb(f.kind), { nil: undefined })])),
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(flowArb, (partial) => {
+      const flow = partial as unknown as Flow;
+      const expected: [string, unknown][] = [];
+      for (const f of FLOW_FIELDS) {
+        const v = (partial as Record<string, unknown>)[f.name];
+        if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+        expected.push([f.name, f.kind === 'timeMs' ? new Date(Math.floor(v as number)).toISOString() : v]);
+      }
+      expect(Object.entries(flowToJson(flow))).toEqual(expected);
+    }),
+    { numRuns: 300 },
+  );
+});
+
 describe('IP address text (model/ip-address.ts)', () => {
   const words = new Uint32Array(4);
   const accepts = (s: string) => parseIpv4(s) >= 0 || parseIpv6(s, words);

@@ -23,19 +23,24 @@ export interface RecordFormat {
 export class RecordFramer {
   private carry: Buffer = Buffer.alloc(64 * 1024);
   private carryLen = 0;
-  /** Absolute offset of the next unconsumed byte (the start of the carry when it holds bytes). */
-  private offset: number;
+  /**
+   * Absolute offset of the next unconsumed byte (the start of the carry when it holds bytes). A
+   * Float64Array slot, not a field: offsets pass 2^31 in captures over 2 GiB, and a field that held
+   * small integers until then deoptimized the whole inlined packet loop there ("not a Smi"), which V8
+   * then compiled again.
+   */
+  private readonly at = new Float64Array(1);
 
   constructor(
     private readonly format: RecordFormat,
     startOffset = 0,
   ) {
-    this.offset = startOffset;
+    this.at[0] = startOffset;
   }
 
   /** Offset in the stream of the first byte not yet handed over as part of a record. */
   get position(): number {
-    return this.offset;
+    return this.at[0];
   }
 
   /** Bytes held back because their record is not complete yet. */
@@ -51,15 +56,17 @@ export class RecordFramer {
       if (pos < 0) return;
     }
     const end = chunk.length;
+    // the chunk's byte 0 in the stream
+    const base = this.at[0] - pos;
     while (pos < end) {
       const avail = end - pos;
       if (avail < fmt.headerBytes) break;
-      const len = fmt.measure(chunk, pos, avail, this.offset);
+      const len = fmt.measure(chunk, pos, avail, base + pos);
       if (len === NEED_MORE || len > avail) break;
-      fmt.record(chunk, pos, len, this.offset);
+      fmt.record(chunk, pos, len, base + pos);
       pos += len;
-      this.offset += len;
     }
+    this.at[0] = base + pos;
     if (pos < end) this.stash(chunk, pos, end);
   }
 
@@ -70,12 +77,12 @@ export class RecordFramer {
     for (;;) {
       let need = fmt.headerBytes;
       if (this.carryLen >= need) {
-        const len = fmt.measure(this.carry, 0, this.carryLen, this.offset);
+        const len = fmt.measure(this.carry, 0, this.carryLen, this.at[0]);
         need = len === NEED_MORE ? this.carryLen + 1 : len;
       }
       if (this.carryLen >= need) {
-        fmt.record(this.carry, 0, need, this.offset);
-        this.offset += need;
+        fmt.record(this.carry, 0, need, this.at[0]);
+        this.at[0] += need;
         this.carryLen = 0;
         return pos;
       }

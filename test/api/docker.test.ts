@@ -19,7 +19,7 @@ const jsonInstr = (name: string): string[] => {
 
 describe('docker/', () => {
   test('the entry command is camwatch serve with flags serve knows', () => {
-    expect(jsonInstr('ENTRYPOINT')).toEqual(['node', 'dist/cli/main.js']);
+    expect(jsonInstr('ENTRYPOINT')).toEqual(['node', 'dist/bin/camwatch.js']);
     const cmd = jsonInstr('CMD');
     expect(cmd[0]).toBe('serve');
     const serve = buildProgram().commands.find((c) => c.name() === 'serve');

@@ -8,4 +8,4 @@ export const SHARED = process.env.CAMWATCH_SHARED ?? resolve(ROOT, '../shared');
 export const DATA = resolve(SHARED, 'data');
 export const data = (p: string): string => resolve(DATA, p);
 /** The built command, as a user runs it. */
-export const CLI = resolve(ROOT, 'dist/cli/main.js');
+export const CLI = resolve(ROOT, 'dist/bin/camwatch.js');
