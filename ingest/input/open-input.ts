@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -16,12 +17,9 @@ export interface OpenedInput {
   readonly stream: AsyncIterable<Buffer>;
   /**
    * The same bytes as `stream` (use one or the other), but a chunk is valid only until the next one
-   * is asked for: plain files are then read into a ring of three reused 2 MiB buffers, two reads
-   * ahead on the thread pool, so the kernel's copy runs on another core while this one parses. Fresh
-   * chunks cost a page fault per 4 KiB; one async read ahead into fresh buffers measured 1.25–1.43 s
-   * on a 1 M-packet, 862 MB capture against 0.95–1.06 s for synchronous reads into one buffer; on the
-   * 3.94 M-packet, 3.68 GB capture of the flows bench the ring takes `camwatch flows` from 1.38–1.40 s
-   * (synchronous reads) to 1.08–1.12 s (1 MiB chunks with one read ahead: 1.17–1.34 s; 4 MiB: 1.04–1.39).
+   * is asked for: plain files are then read synchronously into one reused 2 MiB buffer (see
+   * fileChunks). Fresh chunks cost a page fault per 4 KiB: one async read ahead into fresh buffers
+   * measured 1.25–1.43 s on a 1 M-packet, 862 MB capture against 0.95–1.06 s for reads into one buffer.
    */
   reusedChunks(): AsyncIterable<Buffer>;
   /** Compressed bytes consumed so far, for progress bars. */
@@ -32,9 +30,8 @@ export interface OpenedInput {
 
 const HEAD_BYTES = 64 * 1024;
 const READ_CHUNK = 1024 * 1024;
-/** Reused chunks: their size, and the reads in flight beside the chunk being parsed. */
-const RING_CHUNK = 2 * 1024 * 1024;
-const READS_AHEAD = 2;
+/** Reused chunks: 2 MiB read 1.18–1.29 s on one core where 512 KiB read 1.23–1.37 and 128 KiB 1.33–1.41. */
+const REUSED_CHUNK = 2 * 1024 * 1024;
 
 /**
  * A buffer for the kernel to copy file pages into, starting 64 bytes into its allocation. Large
@@ -119,55 +116,39 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
   };
 }
 
-/** Reads a file from byte 0 with reads ahead; closes it at the end or when the consumer stops. */
+/** Reads a file from byte 0; closes it at the end or when the consumer stops. */
 async function* fileChunks(
   fh: FileHandle,
   reuse: boolean,
   onRead: (n: number) => void,
   close: () => Promise<void>,
 ): AsyncGenerator<Buffer> {
-  const inFlight: { start: number; read: Promise<number> }[] = [];
-  /** Waits for the reads still running (their results are not wanted): none may outlive the file. */
-  const drain = async (): Promise<void> => {
-    for (const f of inFlight.splice(0)) await f.read.catch(() => 0);
-  };
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
     if (reuse) {
-      // A ring of reused buffers with reads ahead on the thread pool: the kernel's copy runs on
-      // another core while this one parses.
-      const ring = Array.from({ length: READS_AHEAD + 1 }, () => readTarget(RING_CHUNK));
-      let next = 0;
-      let issued = 0;
-      const issue = (): void => {
-        const buf = ring[issued++ % ring.length]!;
-        const start = next;
-        next += RING_CHUNK;
-        inFlight.push({ start, read: fh.read(buf, 0, RING_CHUNK, start).then((r) => r.bytesRead) });
-      };
-      for (let i = 0; i < READS_AHEAD; i++) issue();
-      let taken = 0;
-      for (;;) {
-        issue(); // into the buffer of the chunk the consumer has finished with
-        const { start, read } = inFlight.shift()!;
-        const n = await read;
+      // Synchronous reads into one reused buffer: the kernel copies the page-cache pages on the core
+      // that parses them next, so they are still in its cache. On the flows bench's 3.94 M-packet,
+      // 3.68 GB capture (6 interleaved runs each) this took `camwatch flows` from 1.29–1.78 s to
+      // 1.18–1.29 s pinned to one core, and from 1.12–1.55 s (1.94 CPU-s) to 1.04–1.32 s (1.47 CPU-s)
+      // on two, against reads ahead on the thread pool into a ring of three buffers: their copies ran
+      // on the other core and each chunk's lines then moved between the cores' caches. A read blocks
+      // the event loop as the parse of its chunk does (2 MiB from the page cache: ~0.15 ms).
+      const buf = readTarget(REUSED_CHUNK);
+      for (let position = 0; ; ) {
+        const n = readSync(fh.fd, buf, 0, REUSED_CHUNK, position);
         if (n === 0) return;
+        position += n;
         onRead(n);
-        yield ring[taken++ % ring.length]!.subarray(0, n);
-        if (n < RING_CHUNK) {
-          // short read: the end, or a file that grew or a filesystem that answers in pieces; the
-          // reads ahead assumed full chunks, so drop them and go on from where this one ended
-          await drain();
-          issued = taken;
-          next = start + n;
-          for (let i = 0; i < READS_AHEAD; i++) issue();
-        }
+        yield buf.subarray(0, n);
       }
     }
+    // Fresh buffers, one read ahead on the thread pool.
     const nextBuffer = () => readTarget(READ_CHUNK);
-    let pending = fh.read(nextBuffer(), 0, READ_CHUNK, 0);
+    pending = fh.read(nextBuffer(), 0, READ_CHUNK, 0);
     let position = 0;
     for (;;) {
       const { bytesRead, buffer } = await pending;
+      pending = undefined;
       if (bytesRead === 0) return;
       position += bytesRead;
       onRead(bytesRead);
@@ -175,8 +156,8 @@ async function* fileChunks(
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    // reads ahead still running when the end came or the consumer stopped
-    await drain();
+    // a read ahead still running when the consumer stopped: none may outlive the file
+    await pending?.catch(() => undefined);
     await close();
   }
 }
