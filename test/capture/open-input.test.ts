@@ -1,8 +1,9 @@
 /**
- * The reused-chunk reader of plain files (ingest/input/open-input.ts): a ring of buffers with reads
- * ahead. The bytes handed out, chunk after chunk, must be the file's bytes in order, whatever the
+ * The reused-chunk reader of plain files (ingest/input/open-input.ts): synchronous reads into one
+ * buffer. The bytes handed out, chunk after chunk, must be the file's bytes in order, whatever the
  * size against the chunk size; a consumer that stops early must leave no read running on a closed
- * file (an unhandled rejection would end the process).
+ * file (an unhandled rejection would end the process); a long file must not hold the event loop
+ * (a server ingesting it still answers).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ const MiB = 1024 * 1024;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('reused chunks of a plain file', () => {
-  // around the 2 MiB chunk and the three-buffer ring: empty, short, exact multiples, one byte over
+  // around the 2 MiB chunk: empty, short, exact multiples, one byte over
   test.each([0, 1, 4096, 2 * MiB - 1, 2 * MiB, 2 * MiB + 1, 6 * MiB, 7 * MiB + 12345])(
     '%i bytes come back whole and in order',
     async (size) => {
@@ -59,5 +60,25 @@ describe('reused chunks of a plain file', () => {
     } finally {
       process.off('unhandledRejection', onRejection);
     }
+  });
+
+  test('a long file lets the event loop turn while it is read', async () => {
+    const file = join(dir, 'long.bin');
+    writeFileSync(file, Buffer.alloc(40 * MiB));
+    const input = await openInput(file);
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    let chunks = 0;
+    let turnsWhileReading = 0;
+    try {
+      for await (const _ of input.reusedChunks()) {
+        chunks++;
+        turnsWhileReading = turns;
+      }
+    } finally {
+      clearInterval(tick);
+    }
+    expect(chunks).toBe(20);
+    expect(turnsWhileReading).toBeGreaterThan(0);
   });
 });
