@@ -31,6 +31,8 @@ describe('docker/', () => {
   test('multi-stage, production dependencies only, non-root', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    // the project's own build script: compiled and bundled as `npm install` builds it
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).not.toMatch(/^FROM .*alpine/im);
   });
