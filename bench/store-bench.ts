@@ -4,7 +4,7 @@
  * queries on N stored flows.
  *
  *   npm run build && node dist/bench/store-bench.js [--rows 1000000] [--total 10000000] [--runs 3]
- *       [--batch 50000] [--formats] [--data DIR] [--keep]
+ *       [--batch 2048] [--formats] [--data DIR] [--keep]
  *
  * `--rows`: flows timed for each figure. Encoding alone and the engine alone cycle a pool of
  * pre-generated flows (one insert's worth); the write figures take fresh flows batch by batch, as
@@ -23,6 +23,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writevSync } from
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { READER_BATCH_FLOWS } from '../ingest/reader.js';
 import { FLOW_FIELDS, type Flow } from '../model/index.js';
 import {
   FLOW_INSERT_COLUMNS,
@@ -39,7 +40,7 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     total: { type: 'string', default: '10000000' },
-    batch: { type: 'string', default: '50000' },
+    batch: { type: 'string', default: String(READER_BATCH_FLOWS) },
     runs: { type: 'string', default: '3' },
     'insert-rows': { type: 'string', default: String(MAX_INSERT_ROWS) },
     formats: { type: 'boolean', default: false },
@@ -248,7 +249,7 @@ async function main(): Promise<void> {
         const alone = await generate(42 + r);
         await store.command('TRUNCATE TABLE flows');
         if (merging) await store.command('SYSTEM START MERGES flows');
-        const writer = new FlowWriter(store, undefined, INSERT_ROWS);
+        const writer = new FlowWriter(store, { maxInsertRows: INSERT_ROWS });
         const all = await generate(42 + r, (b) => writer.write(b));
         const rest = await measure(ROWS, async () => {
           await writer.flush();

@@ -1,4 +1,4 @@
-import type { Flow } from '../model/index.js';
+import { type Flow, newFlow } from '../model/index.js';
 
 /**
  * Realistic synthetic camera flows for store benchmarks: a fleet of cameras (10.20.x.y) talking
@@ -44,28 +44,25 @@ export class SyntheticFlows {
       const dev = this.devices[Math.floor(this.rnd() * this.devices.length)];
       const start = dayStartMs + Math.floor(this.rnd() * spanMs);
       const kind = this.rnd();
-      const f: Flow = {
-        start,
-        end: start + Math.floor(this.rnd() * 60_000),
-        proto: 6,
-        origIp: dev,
-        origPort: 30000 + Math.floor(this.rnd() * 30000),
-        respIp: '',
-        respPort: 443,
-        origPackets: 1 + Math.floor(this.rnd() * 200),
-        respPackets: 1 + Math.floor(this.rnd() * 200),
-        origBytes: 60 + Math.floor(this.rnd() * 200_000),
-        respBytes: 60 + Math.floor(this.rnd() * 50_000),
-        sourceFormat: 'pcap',
-        sourceFile: 'night-2026-11-26.pcap',
-        sourceRecord: i + 1,
-        deviceSide: 'orig',
-        deviceIp: dev,
-        vlan: 120,
-        state: 'SF',
-        endReason: 'end',
-        communityId: `1:${(this.seed >>> 0).toString(36)}bench=`,
-      };
+      // As every reader does: a newFlow, then assignments (one hidden class for all flows).
+      const f = newFlow('pcap', 'night-2026-11-26.pcap', i + 1);
+      f.start = start;
+      f.end = start + Math.floor(this.rnd() * 60_000);
+      f.proto = 6;
+      f.origIp = dev;
+      f.origPort = 30000 + Math.floor(this.rnd() * 30000);
+      f.respIp = '';
+      f.respPort = 443;
+      f.origPackets = 1 + Math.floor(this.rnd() * 200);
+      f.respPackets = 1 + Math.floor(this.rnd() * 200);
+      f.origBytes = 60 + Math.floor(this.rnd() * 200_000);
+      f.respBytes = 60 + Math.floor(this.rnd() * 50_000);
+      f.deviceSide = 'orig';
+      f.deviceIp = dev;
+      f.vlan = 120;
+      f.state = 'SF';
+      f.endReason = 'end';
+      f.communityId = `1:${(this.seed >>> 0).toString(36)}bench=`;
       if (kind < 0.5) {
         const p = this.peers[Math.floor(this.rnd() * this.rnd() * this.peers.length)];
         f.respIp = p.ip;

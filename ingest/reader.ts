@@ -1,6 +1,15 @@
 import type { DnsName, Flow, ProblemLog } from '../model/index.js';
 import type { OpenedInput } from './input/open-input.js';
 
+/**
+ * Flows in a batch a reader hands on (it may hold up to one chunk's more). Small on purpose: a
+ * flow is ~600 bytes with its strings, and the flows of a batch stay alive until the store's
+ * encoder has read them. Kept under a few MB, they die in V8's young generation (semi-spaces of
+ * up to 16 MB); batches of 8192–20 000 flows were promoted, and collecting them in the old
+ * generation took 1.5–1.9x the CPU of parsing a Zeek or nfdump log (bench/flowlogs-bench.sh).
+ */
+export const READER_BATCH_FLOWS = 2048;
+
 /** What every reader yields, a batch at a time (a few thousand records). */
 export interface IngestBatch {
   flows: Flow[];

@@ -4,13 +4,28 @@ import { FLOW_INSERT_COLUMNS, FLOW_NATIVE_STRUCTURE, FlowBlock } from './flow-en
 
 /** Rows one insert may gather while the previous one runs (about 60 MB of encoded flows). */
 export const MAX_INSERT_ROWS = 262_144;
+/** Rows gathered before the first insert (ClickHouse's guidance: 10k-100k rows per insert). */
+export const MIN_INSERT_ROWS = 50_000;
+
+export interface FlowWriterOptions {
+  /**
+   * Hears of a flow that cannot be stored (an address that is not one); the rest of its batch is
+   * written. Without it, such a flow fails the batch.
+   */
+  onReject?: ((flow: Flow, reason: string) => void) | undefined;
+  /** Rows gathered before an insert starts (fewer only at `flush`). */
+  minInsertRows?: number | undefined;
+  /** Rows one insert may carry when the engine is busy. */
+  maxInsertRows?: number | undefined;
+}
 
 /**
- * Bulk writer of Flow batches. Each `write` encodes its batch into a Native block; the block is
- * inserted as soon as no insert is running, so the engine works (chDB's threads, or the server)
- * while the caller reads and encodes. While an insert runs, further batches gather in the block,
- * up to `maxInsertRows`, so a busy engine gets fewer, larger inserts: fewer parts to write and to
- * merge later. At most one insert is in flight.
+ * Bulk writer of Flow batches. Each `write` encodes its batch into a Native block at once, so the
+ * Flow objects die young however small the batches are: hand over each reader batch as it comes.
+ * The block is inserted once it holds `minInsertRows` and no insert is running, so the engine works
+ * (chDB's threads, or the server) while the caller reads and encodes. While an insert runs, further
+ * batches gather in the block, up to `maxInsertRows`, so a busy engine gets fewer, larger inserts:
+ * fewer parts to write and to merge later. At most one insert is in flight.
  *
  * A row is acknowledged (`rowsWritten`) only after the insert that carried it returned; `flush()`
  * sends what is gathered and waits for it. An insert failure is thrown by the next `write` or
@@ -21,20 +36,22 @@ export class FlowWriter {
   private pending: Promise<void> = Promise.resolve();
   private inFlight = false;
   private failure: unknown;
+  private readonly onReject: ((flow: Flow, reason: string) => void) | undefined;
+  private readonly minInsertRows: number;
+  private readonly maxInsertRows: number;
   /** Rows acknowledged by the store. */
   rowsWritten = 0;
   /** Rows handed to `write` and accepted (unstorable ones left out) so far. */
   rowsQueued = 0;
 
-  /**
-   * `onReject` hears of a flow that cannot be stored (an address that is not one); the rest of
-   * its batch is written. Without it, such a flow fails the batch.
-   */
   constructor(
     private readonly store: Store,
-    private readonly onReject?: (flow: Flow, reason: string) => void,
-    private readonly maxInsertRows = MAX_INSERT_ROWS,
-  ) {}
+    opts: FlowWriterOptions = {},
+  ) {
+    this.onReject = opts.onReject;
+    this.maxInsertRows = opts.maxInsertRows ?? MAX_INSERT_ROWS;
+    this.minInsertRows = Math.min(opts.minInsertRows ?? MIN_INSERT_ROWS, this.maxInsertRows);
+  }
 
   async write(flows: readonly Flow[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
@@ -48,6 +65,7 @@ export class FlowWriter {
       this.block.addEach(flows, (f, err) => reject(f, err.message));
     }
     this.rowsQueued += this.block.rows - before;
+    if (this.block.rows < this.minInsertRows) return;
     if (this.inFlight && this.block.rows < this.maxInsertRows) return;
     await this.pending;
     this.send();

@@ -46,7 +46,13 @@ export { type DeviceSummary, devicePeers, listDevices, type PeerSummaryRow } fro
 export { readDnsNames, writeDnsNames } from './dns-name-writer.js';
 export { FLOW_INSERT_COLUMNS, FLOW_NATIVE_STRUCTURE, FlowBlock } from './flow-encoder.js';
 export { countFlows, type FlowFilter, readFlows, rowToFlow } from './flow-query.js';
-export { FlowWriter, MAX_INSERT_ROWS, writeFlows } from './flow-writer.js';
+export {
+  FlowWriter,
+  type FlowWriterOptions,
+  MAX_INSERT_ROWS,
+  MIN_INSERT_ROWS,
+  writeFlows,
+} from './flow-writer.js';
 export {
   deleteIngestRows,
   failIngest,

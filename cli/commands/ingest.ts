@@ -60,7 +60,7 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print one JSON object per input on stdout instead of the summary')
     .option('--no-enrich', 'store flows without geo/ASN/inventory enrichment')
     .option('--inventory <file>', 'device inventory (YAML/JSON, or a cameras CSV) for enrichment')
-    .option('--batch-rows <n>', 'rows per insert (default 50000)', rows)
+    .option('--batch-rows <n>', 'rows gathered before an insert starts (default 50000)', rows)
     .option('-q, --quiet', 'no progress bar or summary');
   flowTableOptionsHelp(cmd);
   cmd.action(async (inputs: string[], flags: IngestFlags) => {

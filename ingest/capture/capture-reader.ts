@@ -15,7 +15,7 @@ import {
   type MetaContext,
   type MetaOptions,
 } from '../meta/index.js';
-import type { FormatReader, IngestBatch, ReadContext } from '../reader.js';
+import { type FormatReader, type IngestBatch, READER_BATCH_FLOWS, type ReadContext } from '../reader.js';
 import type { PacketSink } from './packet-sink.js';
 import { isPcap, PcapReader } from './pcap-reader.js';
 import { isPcapng, PcapngReader } from './pcapng-reader.js';
@@ -28,8 +28,6 @@ export interface CaptureOptions {
   /** Replaces the metadata inspector (tests record payloads through this). */
   inspector?: (names: DnsName[], ctx: ReadContext, file: string) => PayloadInspector<unknown>;
 }
-
-const BATCH_FLOWS = 5_000;
 
 /**
  * Packets → decoded headers → flow table, for one capture. Implements PacketSink, so the readers
@@ -161,7 +159,7 @@ async function* readCapture(
       reader.push(chunk);
       stats.bytes += chunk.length;
       stats.records = reader.packetCount;
-      if (cf.flows.length >= BATCH_FLOWS || cf.names.length >= BATCH_FLOWS) {
+      if (cf.flows.length >= READER_BATCH_FLOWS || cf.names.length >= READER_BATCH_FLOWS) {
         const b = cf.take();
         stats.flows += b.flows.length;
         yield b;

@@ -1,4 +1,4 @@
-import type { Flow } from '../../model/index.js';
+import { type Flow, newFlow } from '../../model/index.js';
 import { ipv4Text, ipv6Text, macText } from '../decode/address-text.js';
 import { communityId } from './community-id.js';
 import {
@@ -413,11 +413,11 @@ export class FlowTable<M = unknown> {
   }
 
   /**
-   * Builds the record as one object literal with every field this table knows, absent ones
-   * undefined (the writers and the store skip those): every flow then has one hidden class here.
-   * Adding the optional fields one by one gave each mix of them (VLAN or not, TCP or UDP, gaps or
-   * not) its own class; V8 threw this function's optimized code away twice on the flows bench
-   * ("wrong map", "code dependencies") and compiled it three times (70 ms of a one-core run).
+   * Builds the record from `newFlow`, which has every field already (absent ones undefined), and
+   * only assigns: every flow then has one hidden class, whatever mix of fields it has. Adding the
+   * optional fields one by one gave each mix (VLAN or not, TCP or UDP, gaps or not) its own class;
+   * V8 threw this function's optimized code away twice on the flows bench ("wrong map", "code
+   * dependencies") and compiled it three times (70 ms of a one-core run).
    */
   private emitSlot(s: number, reason: EndReason): void {
     const kb = s * KEY_WORDS;
@@ -431,47 +431,46 @@ export class FlowTable<M = unknown> {
     const origPackets = this.origPackets[s];
     const respPackets = this.respPackets[s];
     const hasMac = this.hasMac[s] === 1;
-    const g = this.gapSummary;
-    const origGaps = this.gaps.summarise(s, 0, origPackets, g);
-    const origGapMedianMs = origGaps ? g.medianMs : undefined;
-    const origGapMadMs = origGaps ? g.madMs : undefined;
-    const respGaps = this.gaps.summarise(s, 1, respPackets, g);
     const hasPorts = proto === TCP || proto === UDP || proto === 132 || proto === 1 || proto === 58;
     const oneWay = this.oneWay[s] === 1;
-    const flow: Flow = {
-      start: Number.isNaN(this.startMs[s]) ? this.endMs[s] : this.startMs[s],
-      end: this.endMs[s],
-      proto,
-      vlan: vlan !== 0 ? vlan : undefined,
-      origIp: this.endpointText(s, true),
-      origPort: a ? portA : portB,
-      respIp: this.endpointText(s, false),
-      respPort: a ? portB : portA,
-      origMac: hasMac ? macText(this.macs, s * 12) : undefined,
-      respMac: hasMac ? macText(this.macs, s * 12 + 6) : undefined,
-      origPackets,
-      respPackets,
-      origBytes: this.origBytes[s],
-      respBytes: this.respBytes[s],
-      tcpFlags: proto === TCP ? this.flags[s] : undefined,
-      origGapMedianMs,
-      origGapMadMs,
-      respGapMedianMs: respGaps ? g.medianMs : undefined,
-      respGapMadMs: respGaps ? g.madMs : undefined,
-      state:
-        proto === TCP
-          ? tcpConnState(this.origState[s], this.respState[s], this.hist[s])
-          : proto === UDP
-            ? udpConnState(origPackets, respPackets)
-            : 'OTH',
-      endReason: END_REASON[reason],
-      communityId: a
-        ? communityId(v6, proto, this.keys, kb + 1, portA, this.keys, kb + 5, portB, hasPorts, oneWay)
-        : communityId(v6, proto, this.keys, kb + 5, portB, this.keys, kb + 1, portA, hasPorts, oneWay),
-      sourceFormat: this.flowTemplate.sourceFormat,
-      sourceFile: this.flowTemplate.sourceFile,
-      sourceRecord: this.firstRecord[s],
-    };
+    const flow = newFlow(this.flowTemplate.sourceFormat, this.flowTemplate.sourceFile, this.firstRecord[s]);
+    flow.start = Number.isNaN(this.startMs[s]) ? this.endMs[s] : this.startMs[s];
+    flow.end = this.endMs[s];
+    flow.proto = proto;
+    if (vlan !== 0) flow.vlan = vlan;
+    flow.origIp = this.endpointText(s, true);
+    flow.origPort = a ? portA : portB;
+    flow.respIp = this.endpointText(s, false);
+    flow.respPort = a ? portB : portA;
+    if (hasMac) {
+      flow.origMac = macText(this.macs, s * 12);
+      flow.respMac = macText(this.macs, s * 12 + 6);
+    }
+    flow.origPackets = origPackets;
+    flow.respPackets = respPackets;
+    flow.origBytes = this.origBytes[s];
+    flow.respBytes = this.respBytes[s];
+    if (proto === TCP) flow.tcpFlags = this.flags[s];
+    // One summary object for both sides: read each side's before the next summarise.
+    const g = this.gapSummary;
+    if (this.gaps.summarise(s, 0, origPackets, g)) {
+      flow.origGapMedianMs = g.medianMs;
+      flow.origGapMadMs = g.madMs;
+    }
+    if (this.gaps.summarise(s, 1, respPackets, g)) {
+      flow.respGapMedianMs = g.medianMs;
+      flow.respGapMadMs = g.madMs;
+    }
+    flow.state =
+      proto === TCP
+        ? tcpConnState(this.origState[s], this.respState[s], this.hist[s])
+        : proto === UDP
+          ? udpConnState(origPackets, respPackets)
+          : 'OTH';
+    flow.endReason = END_REASON[reason];
+    flow.communityId = a
+      ? communityId(v6, proto, this.keys, kb + 1, portA, this.keys, kb + 5, portB, hasPorts, oneWay)
+      : communityId(v6, proto, this.keys, kb + 5, portB, this.keys, kb + 1, portA, hasPorts, oneWay);
     const m = this.meta[s];
     if (m !== undefined && this.inspector) this.inspector.finish(m, flow);
     this.stats.flowsEmitted++;

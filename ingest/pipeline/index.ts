@@ -1,6 +1,5 @@
 export { jsonlFlowReader, jsonToFlow } from './jsonl-flow-reader.js';
 export {
-  DEFAULT_BATCH_ROWS,
   type IngestOptions,
   type IngestProgress,
   type IngestResult,

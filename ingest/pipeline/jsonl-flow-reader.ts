@@ -1,10 +1,9 @@
-import { FLOW_FIELDS, type Flow, type FlowField } from '../../model/index.js';
+import { FLOW_FIELDS, type Flow, type FlowField, newFlow } from '../../model/index.js';
 import type { OpenedInput } from '../input/open-input.js';
-import type { FormatReader, IngestBatch, ReadContext } from '../reader.js';
+import { type FormatReader, type IngestBatch, READER_BATCH_FLOWS, type ReadContext } from '../reader.js';
 
 const BY_NAME = new Map<string, FlowField>(FLOW_FIELDS.map((f) => [f.name, f]));
 const REQUIRED = FLOW_FIELDS.filter((f) => f.required);
-const BATCH = 5000;
 
 /** A jsonl value back to the in-memory value of its field; undefined when it does not fit. */
 function fieldValue(f: FlowField, v: unknown): unknown {
@@ -28,15 +27,18 @@ function fieldValue(f: FlowField, v: unknown): unknown {
  */
 export function jsonToFlow(obj: unknown): Flow | string {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return 'not a JSON object';
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+  const input = obj as Record<string, unknown>;
+  for (const f of REQUIRED)
+    if (input[f.name] === undefined || input[f.name] === null) return `missing ${f.name}`;
+  // Every field set on a newFlow: the flow gets the one hidden class every reader's flows have.
+  const out = newFlow('') as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(input)) {
     const f = BY_NAME.get(k);
     if (!f || v === null || v === undefined) continue;
     const value = fieldValue(f, v);
     if (value === undefined) return `bad value for ${k}`;
     out[k] = value;
   }
-  for (const f of REQUIRED) if (out[f.name] === undefined) return `missing ${f.name}`;
   return out as Flow;
 }
 
@@ -94,7 +96,7 @@ export const jsonlFlowReader: FormatReader = {
         at = nl + 1;
       }
       rest = Buffer.from(buf.subarray(at));
-      if (flows.length >= BATCH) {
+      if (flows.length >= READER_BATCH_FLOWS) {
         stats.flows += flows.length;
         yield { flows, names: [] };
         flows = [];

@@ -1,7 +1,7 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
-import { blankFlow, firstLine, type LineParser, newBatch, readLineBatches } from '../flow-batch.js';
+import { firstLine, type LineParser, newBatch, readLineBatches } from '../flow-batch.js';
 import { ipFromText } from '../ip-text.js';
 
 /**
@@ -188,7 +188,7 @@ class AwsVpcParser implements LineParser {
       this.problems.add('aws-vpc-bad-value', 'addresses, protocol or start missing or malformed', where);
       return;
     }
-    const f = blankFlow('aws-vpc', this.file, lineNo);
+    const f = newFlow('aws-vpc', this.file, lineNo);
     f.start = start * 1000;
     f.end = end >= start ? end * 1000 : f.start;
     f.proto = proto;

@@ -1,8 +1,8 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
 import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
 import { parseTimeText } from '../byte-parse.js';
-import { blankFlow, newBatch } from '../flow-batch.js';
+import { newBatch } from '../flow-batch.js';
 import { ipFromText } from '../ip-text.js';
 import { type JsonObjectParser, readJsonObjectBatches } from '../json-object-stream.js';
 import { protoNumber } from '../protocol-names.js';
@@ -82,7 +82,7 @@ class AzureParser implements JsonObjectParser {
     }
     const state = vnet ? p[7] : p[8];
     const c = vnet ? 9 : 9;
-    const f = blankFlow('azure-nsg', this.file, lineNo);
+    const f = newFlow('azure-nsg', this.file, lineNo);
     // NSG v2 tuples carry seconds, VNet tuples milliseconds.
     f.start = vnet ? ts : ts * 1000;
     f.end = f.start;
@@ -141,7 +141,7 @@ class GcpParser implements JsonObjectParser {
       return;
     }
     if (Number.isNaN(end) || end < start) end = start;
-    const f = blankFlow('gcp-vpc', this.file, lineNo);
+    const f = newFlow('gcp-vpc', this.file, lineNo);
     f.start = start;
     f.end = end;
     f.proto = proto;

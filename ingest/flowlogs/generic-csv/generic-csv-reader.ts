@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, type Flow } from '../../../model/index.js';
+import { ConfigError, type Flow, newFlow } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
-import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
+import { type FormatReader, type IngestBatch, READER_BATCH_FLOWS, type ReadContext } from '../../reader.js';
 import { parseTimeText } from '../byte-parse.js';
-import { blankFlow, FLOWLOG_BATCH_RECORDS, finishBatch, newBatch } from '../flow-batch.js';
+import { finishBatch, newBatch } from '../flow-batch.js';
 import { ipFromText, macFromText } from '../ip-text.js';
 import { parseTcpFlagText, protoNumber } from '../protocol-names.js';
 
@@ -166,7 +166,7 @@ function makeRowMapper(m: CsvMapping, file: string) {
   const zoned = (t: string): string =>
     m.timezone === 'UTC' || /(Z|[+-]\d\d:?\d\d)$/.test(t) ? t : `${t}${m.timezone}`;
   return (row: Row, lineNo: number): Flow | string => {
-    const f = blankFlow(m.sourceFormat, file, lineNo);
+    const f = newFlow(m.sourceFormat, file, lineNo);
     const rec = f as unknown as Record<string, unknown>;
     let duration = Number.NaN;
     for (const [field, names] of cols) {
@@ -286,7 +286,7 @@ export const genericCsvReader: FormatReader = {
           continue;
         }
         batch.flows.push(f);
-        if (batch.flows.length >= FLOWLOG_BATCH_RECORDS) {
+        if (batch.flows.length >= READER_BATCH_FLOWS) {
           yield finishBatch(batch, ctx);
           batch = newBatch();
         }

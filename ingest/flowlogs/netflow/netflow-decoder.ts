@@ -1,6 +1,5 @@
-import type { Flow, ProblemLog } from '../../../model/index.js';
+import { type Flow, newFlow, type ProblemLog } from '../../../model/index.js';
 import { ipv4TextAt, ipv6TextAt, macText } from '../../decode/address-text.js';
-import { blankFlow } from '../flow-batch.js';
 import { END_REASON, IE, NTP_UNIX_OFFSET_S, PEN_REVERSE } from './ipfix-elements.js';
 
 /**
@@ -357,7 +356,7 @@ export class NetflowDecoder {
     const exportMs = unixSecs * 1000 + Math.floor(unixNsecs / 1e6);
     for (let i = 0; i < count; i++) {
       const o = off + 24 + i * 48;
-      const f = blankFlow('netflow5', origin.file, origin.record);
+      const f = newFlow('netflow5', origin.file, origin.record);
       f.origIp = ipv4TextAt(buf, o);
       f.respIp = ipv4TextAt(buf, o + 4);
       f.origPackets = buf.readUInt32BE(o + 16) * rate;
@@ -872,7 +871,7 @@ export class NetflowDecoder {
     if (Number.isNaN(end) && s.endDeltaUs >= 0) end = exportMs - s.endDeltaUs / 1000;
     if (Number.isNaN(start)) start = Number.isNaN(s.obsMs) ? (Number.isNaN(end) ? exportMs : end) : s.obsMs;
     if (Number.isNaN(end) || end < start) end = start;
-    const f = blankFlow(format, origin.file, origin.record);
+    const f = newFlow(format, origin.file, origin.record);
     f.start = start;
     f.end = end;
     f.proto = Math.max(s.proto, 0);

@@ -1,7 +1,7 @@
 import { type Flow, ProblemLog } from '../../../model/index.js';
 import type { OpenedInput } from '../../input/open-input.js';
-import type { FormatReader, IngestBatch, ReadContext } from '../../reader.js';
-import { FLOWLOG_BATCH_RECORDS, finishBatch, newBatch } from '../flow-batch.js';
+import { type FormatReader, type IngestBatch, READER_BATCH_FLOWS, type ReadContext } from '../../reader.js';
+import { finishBatch, newBatch } from '../flow-batch.js';
 import { CaptureUdpSource, isPcapHead, isPcapngHead } from './export-capture.js';
 import { NetflowDecoder } from './netflow-decoder.js';
 
@@ -115,7 +115,7 @@ export const netflowFileReader: FormatReader = {
         base += used2;
         carry = Buffer.from(carry.subarray(used2));
       }
-      if (batch.flows.length >= FLOWLOG_BATCH_RECORDS) {
+      if (batch.flows.length >= READER_BATCH_FLOWS) {
         yield takeFlows(batch, ctx);
         batch = newBatch();
       }
@@ -173,7 +173,7 @@ export const netflowPcapReader: FormatReader = {
       for (const d of src.take()) {
         decodeDatagram(decoder, d.payload, d.exporter, input.name, d.packet, batch.flows);
       }
-      if (batch.flows.length >= FLOWLOG_BATCH_RECORDS) {
+      if (batch.flows.length >= READER_BATCH_FLOWS) {
         yield takeFlows(batch, ctx);
         batch = newBatch();
       }

@@ -1,6 +1,6 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import { ipAt, latin1, parseDateTimeMs, parseSecondsToMs, parseUint } from '../byte-parse.js';
-import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
+import { type LineParser, newBatch } from '../flow-batch.js';
 import { macFromText } from '../ip-text.js';
 import { parseTcpFlagText, protoNumber } from '../protocol-names.js';
 
@@ -212,7 +212,7 @@ export class NfdumpCsvParser implements LineParser {
       sp = dp;
       dp = 0;
     }
-    const f = blankFlow('nfdump', this.file, lineNo);
+    const f = newFlow('nfdump', this.file, lineNo);
     f.start = start;
     f.end = end;
     f.proto = proto;

@@ -1,6 +1,6 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import { parseTimeText } from '../byte-parse.js';
-import { blankFlow, newBatch } from '../flow-batch.js';
+import { newBatch } from '../flow-batch.js';
 import { ipFromText, macFromText } from '../ip-text.js';
 import type { JsonObjectParser } from '../json-object-stream.js';
 import { parseTcpFlagText, protoNumber } from '../protocol-names.js';
@@ -73,7 +73,7 @@ export class NfdumpJsonParser implements JsonObjectParser {
       sp = r.icmp_type !== undefined && t >= 0 ? ((t & 0xff) << 8) | (c > 0 ? c & 0xff : 0) : dp;
       dp = 0;
     }
-    const f = blankFlow('nfdump', this.file, lineNo);
+    const f = newFlow('nfdump', this.file, lineNo);
     f.start = start;
     f.end = end;
     f.proto = proto;

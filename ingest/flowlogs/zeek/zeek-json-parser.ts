@@ -1,6 +1,6 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import { parseTimeText } from '../byte-parse.js';
-import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
+import { type LineParser, newBatch } from '../flow-batch.js';
 import { ipFromText, macFromText } from '../ip-text.js';
 import { protoNumber } from '../protocol-names.js';
 import {
@@ -126,7 +126,7 @@ export class ZeekJsonParser implements LineParser {
       this.problems.add('zeek-bad-value', 'a packet or byte count is not a number', where);
       return;
     }
-    const f = blankFlow('zeek', this.file, lineNo);
+    const f = newFlow('zeek', this.file, lineNo);
     f.start = start;
     const dur = typeof row.duration === 'number' && row.duration >= 0 ? row.duration * 1000 : 0;
     f.end = start + dur;

@@ -1,6 +1,6 @@
-import type { ProblemLog } from '../../../model/index.js';
+import { newFlow, type ProblemLog } from '../../../model/index.js';
 import { ByteInterner, ipAt, latin1, parseSecondsToMs, parseTimeText, parseUint } from '../byte-parse.js';
-import { blankFlow, type LineParser, newBatch } from '../flow-batch.js';
+import { type LineParser, newBatch } from '../flow-batch.js';
 import { macFromText } from '../ip-text.js';
 import { protoNumber } from '../protocol-names.js';
 import {
@@ -225,7 +225,7 @@ export class ZeekTsvParser implements LineParser {
       this.problems.add('zeek-bad-value', `proto '${protoText ?? '-'}' is not a protocol`, where());
       return;
     }
-    const f = blankFlow('zeek', this.file, lineNo);
+    const f = newFlow('zeek', this.file, lineNo);
     f.start = start;
     let dur = 0;
     if (this.cDuration >= 0 && !this.isNull(buf, this.cDuration)) {
