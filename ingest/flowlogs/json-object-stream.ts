@@ -1,7 +1,7 @@
 import { InputError } from '../../model/index.js';
 import type { OpenedInput } from '../input/open-input.js';
 import { type IngestBatch, READER_BATCH_FLOWS, type ReadContext } from '../reader.js';
-import { finishBatch, MAX_LINE_BYTES, newBatch } from './flow-batch.js';
+import { finishBatch, inSlices, MAX_LINE_BYTES, newBatch } from './flow-batch.js';
 
 /**
  * Finds the JSON objects of a stream at given nesting depths without parsing the rest: the
@@ -120,9 +120,11 @@ export async function* readJsonObjectBatches(
     return finishBatch(b, ctx);
   };
   for await (const chunk of input.stream) {
-    ctx.stats.bytes += chunk.length;
-    stream.push(chunk, onObject);
-    if (parser.batch.flows.length + parser.batch.names.length >= READER_BATCH_FLOWS) yield take();
+    for (const slice of inSlices(chunk)) {
+      ctx.stats.bytes += slice.length;
+      stream.push(slice, onObject);
+      if (parser.batch.flows.length + parser.batch.names.length >= READER_BATCH_FLOWS) yield take();
+    }
     if (stream.pending > maxObjectBytes) {
       if (parser.batch.flows.length > 0) yield take();
       throw new InputError(
