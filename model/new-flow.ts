@@ -11,8 +11,8 @@ function requiredDefault(f: FlowField): string {
  * reader starts its records here and later stages only assign, so every flow in the process has
  * one hidden class. Property loads on one class are ~1 ns; the store's encoder, which reads all
  * 57 fields of each flow, met 15 classes on a capture's flows (each mix of metadata and
- * enrichment its own) and spent ~0.95 µs per flow on megamorphic loads against 0.67 µs on one
- * class (store/README.md, "Where a written flow's CPU goes").
+ * enrichment its own), its loads went megamorphic, and a flow took ~0.95 µs to encode against
+ * 0.67 µs on one class (store/README.md, "One hidden class for every flow").
  *
  * Generated from the field table, so a new field is in every flow without an edit here; one
  * literal, so V8 clones a boilerplate instead of adding keys one by one.
