@@ -181,7 +181,12 @@ async function* readCapture(
     failure = e;
   }
   stats.records = reader.packetCount;
-  cf.table.flush();
+  // The flows still open end here, a batch at a time: a capture may leave up to --max-flows open.
+  while (cf.table.flush(READER_BATCH_FLOWS)) {
+    const b = cf.take();
+    stats.flows += b.flows.length;
+    yield b;
+  }
   cf.finishCounters();
   const last = cf.take();
   stats.flows += last.flows.length;

@@ -353,9 +353,13 @@ export class FlowTable<M = unknown> {
     );
   }
 
-  /** Emits every flow still open (end of input), oldest first. */
-  flush(): void {
-    while (this.ageHead !== NONE) this.finishSlot(this.ageHead, R_EOF);
+  /**
+   * Emits the flows still open (end of input), oldest first, at most `max` of them; true while
+   * some remain. A reader ends them a batch at a time, so they never all live as objects at once.
+   */
+  flush(max = Number.POSITIVE_INFINITY): boolean {
+    for (let n = 0; n < max && this.ageHead !== NONE; n++) this.finishSlot(this.ageHead, R_EOF);
+    return this.ageHead !== NONE;
   }
 
   private readonly origIpText = (): string => this.endpointText(this.current, true);

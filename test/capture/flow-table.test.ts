@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FLOW_TABLE_OPTIONS, type FlowTableOptions } from '../../ingest/index.js';
+import { DEFAULT_FLOW_TABLE_OPTIONS, type FlowTableOptions, readInputs } from '../../ingest/index.js';
+import { READER_BATCH_FLOWS } from '../../ingest/reader.js';
 import { pcapFile, type TestPacket } from '../helpers/pcap-writer.js';
 import { readFlows, totalPackets } from '../helpers/read-flows.js';
 
@@ -211,5 +212,31 @@ describe('VLAN', () => {
     });
     const { flows } = await flowsOf([p(20), p(30)]);
     expect(flows.map((f) => f.vlan).sort()).toEqual([20, 30]);
+  });
+});
+
+describe('end of input', () => {
+  it('the flows still open end a batch at a time, every one of them', async () => {
+    // 5 000 one-packet UDP conversations, all still open when the capture ends (no timeout fires
+    // within the 5 s it spans): by construction 5 000 flows of one packet each.
+    const packets: TestPacket[] = Array.from({ length: 5000 }, (_, i) => ({
+      t: T0 + i / 1000,
+      src: `10.20.${i >> 8}.${i & 255}`,
+      dst: CLOUD,
+      proto: 'udp',
+      sport: 40000,
+      dport: 8800,
+    }));
+    const f = join(dir, `s${n++}.pcap`);
+    writeFileSync(f, pcapFile(packets));
+    const sizes: number[] = [];
+    let flows = 0;
+    for await (const b of readInputs([f], { readerOptions: { '*': { meta: false } } })) {
+      sizes.push(b.flows.length);
+      flows += b.flows.reduce((a, x) => a + (x.origPackets === 1 && x.endReason === 'eof' ? 1 : 0), 0);
+    }
+    expect(flows).toBe(5000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(READER_BATCH_FLOWS);
+    expect(sizes.length).toBeGreaterThanOrEqual(Math.ceil(5000 / READER_BATCH_FLOWS));
   });
 });
