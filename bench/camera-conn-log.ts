@@ -64,6 +64,6 @@ for (let done = 0; done < n; done += CHUNK) {
       '-',
     );
   }
-  if (!ws.write(text)) await new Promise((ok) => ws.once('drain', ok));
+  if (!ws.write(text)) await new Promise<void>((ok) => ws.once('drain', () => ok()));
 }
 ws.end('#close\t2026-11-27-00-00-00\n');
