@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEnricher } from '../../ingest/enrich/enricher.js';
 import { jsonToFlow } from '../../ingest/pipeline/jsonl-flow-reader.js';
-import { FLOW_FIELDS, type Flow, newFlow } from '../../model/index.js';
+import { FLOW_FIELDS, type Flow, flowToJson, newFlow } from '../../model/index.js';
 import { data, ROOT } from '../helpers/paths.js';
 import { readFlows } from '../helpers/read-flows.js';
 
@@ -16,13 +16,17 @@ const TABLE_KEYS = FLOW_FIELDS.map((f) => f.name);
 
 const INPUTS: Array<[string, string]> = [
   ['capture (pcap, with metadata)', resolve(ROOT, 'examples/camera-vlan.pcap.gz')],
-  ['capture (pcapng, QUIC)', data('pcapng/real/zeek-quic-merlinc2.pcapng')],
+  ['capture (TLS, JA4)', data('pcap/tls/suricata-ja4-tls.pcap')],
+  ['capture (DNS)', data('pcap/dns/zeek-dns-two-responses.pcap')],
+  ['capture (stacked VLANs)', data('pcap/vlan/zeek-vlan-qinqinq.pcap')],
+  ['captures (every real pcapng)', data('pcapng/real')],
   ['Zeek TSV', data('flowlogs/zeek/tsv/slips-test10-ipv6/conn.log')],
   ['Zeek JSON', data('flowlogs/zeek/json/slips-test9-relative-ts/conn.log')],
+  ['Zeek JSON, every field', data('flowlogs/zeek/json/rita-json-all-fields/conn.log')],
   ['nfdump CSV', data('flowlogs/nfdump/slips-test1-malicious.nfdump-1.7.1-o-csv.csv')],
   ['IPFIX file', data('flowlogs/ipfix-file/ipfixcol2-example_flows.ipfix')],
-  ['NetFlow in a capture', data('flowlogs/netflow/pcap/akvorado-data+templates.pcap')],
-  ['AWS VPC', data('flowlogs/aws-vpc/beats-accept-reject-traffic-v2-with-header.log')],
+  ['NetFlow and IPFIX in captures (all)', data('flowlogs/netflow/pcap')],
+  ['AWS VPC (all)', data('flowlogs/aws-vpc')],
   ['generic CSV', resolve(ROOT, 'test/fixtures/flowlogs/generic-csv/firewall-traffic.csv')],
 ];
 
@@ -79,6 +83,11 @@ describe('every flow has the field table’s keys, in its order', () => {
 
   it('newFlow: required fields 0 or empty, optional ones absent, the source as given', () => {
     const f = newFlow('zeek', 'conn.log', 7) as unknown as Record<string, unknown>;
+    expect(Object.keys(f)).toEqual(TABLE_KEYS);
+    // absent fields stay out of the jsonl object, as for a flow that never had the key
+    expect(Object.keys(flowToJson(newFlow('zeek')))).toEqual(
+      FLOW_FIELDS.filter((x) => x.required).map((x) => x.name),
+    );
     for (const field of FLOW_FIELDS) {
       const v = f[field.name];
       if (field.name === 'sourceFormat') expect(v).toBe('zeek');
