@@ -50,7 +50,7 @@ export class FlowWriter {
   ) {
     this.onReject = opts.onReject;
     this.maxInsertRows = opts.maxInsertRows ?? MAX_INSERT_ROWS;
-    this.minInsertRows = Math.min(opts.minInsertRows ?? MIN_INSERT_ROWS, this.maxInsertRows);
+    this.minInsertRows = Math.max(1, Math.min(opts.minInsertRows ?? MIN_INSERT_ROWS, this.maxInsertRows));
   }
 
   async write(flows: readonly Flow[]): Promise<void> {

@@ -108,10 +108,11 @@ class CaptureFlows implements PacketSink {
     this.table.add(d, buf, recordNo);
   }
 
-  /** Takes the flows and names gathered so far. */
+  /** Takes the flows and names gathered so far, and counts the flows as handed on. */
   take(): IngestBatch {
     const batch = { flows: this.flows, names: this.names.splice(0) };
     this.flows = [];
+    this.ctx.stats.flows += batch.flows.length;
     return batch;
   }
 
@@ -159,11 +160,7 @@ async function* readCapture(
       reader.push(chunk);
       stats.bytes += chunk.length;
       stats.records = reader.packetCount;
-      if (cf.flows.length >= READER_BATCH_FLOWS || cf.names.length >= READER_BATCH_FLOWS) {
-        const b = cf.take();
-        stats.flows += b.flows.length;
-        yield b;
-      }
+      if (cf.flows.length >= READER_BATCH_FLOWS || cf.names.length >= READER_BATCH_FLOWS) yield cf.take();
     }
     const truncatedAt = reader.end();
     if (truncatedAt >= 0) {
@@ -182,14 +179,9 @@ async function* readCapture(
   }
   stats.records = reader.packetCount;
   // The flows still open end here, a batch at a time: a capture may leave up to --max-flows open.
-  while (cf.table.flush(READER_BATCH_FLOWS)) {
-    const b = cf.take();
-    stats.flows += b.flows.length;
-    yield b;
-  }
+  while (cf.table.flush(READER_BATCH_FLOWS)) yield cf.take();
   cf.finishCounters();
   const last = cf.take();
-  stats.flows += last.flows.length;
   if (last.flows.length || last.names.length) yield last;
   if (failure !== undefined) {
     if (failure instanceof InputError) throw failure;

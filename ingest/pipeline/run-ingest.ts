@@ -214,7 +214,7 @@ async function ingestOne(
   // 4. Read, enrich, write.
   const writer = new FlowWriter(store, {
     onReject: (f, reason) => stats.problems.add('unstorable-flow', reason, { file, record: f.sourceRecord }),
-    minInsertRows: opts.batchRows === undefined ? undefined : Math.max(1, opts.batchRows),
+    minInsertRows: opts.batchRows,
   });
   let pendingNames: DnsName[] = [];
   let nameCount = 0;
